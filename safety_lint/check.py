@@ -1,0 +1,133 @@
+"""Run the rule pack over parsed, classified documents and produce a verdict per file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .checks import REGISTRY, Context
+from .model import Classification, Document, FileResult, Target, Violation
+from .parse import NOT_FOUND
+from .rulepack import Applies, Rule, RulePack
+from .sections import split_sections
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Which rules a run reports (`--select` / `--ignore`, by code or name)."""
+
+    select: frozenset[str] = field(default_factory=frozenset)
+    ignore: frozenset[str] = field(default_factory=frozenset)
+
+    def wants(self, rule: Rule) -> bool:
+        keys = {rule.code, rule.name}
+        if self.select and not keys & self.select:
+            return False
+        return not keys & self.ignore
+
+
+def _mentions(doc: Document) -> str:
+    hint = doc.frontmatter.data.get("argument-hint")
+    texts = [hint if isinstance(hint, str) else ""]
+    texts += [b.text for b in doc.blocks if b.type in ("text", "code", "heading")]
+    return "\n".join(texts)
+
+
+def applicable(rule: Rule, doc: Document, cls: str | None, mentions: str) -> Applies | None:
+    """The first `applies` entry that matches this file, if any."""
+    for where in rule.applies:
+        if where.kind != doc.target.kind:
+            continue
+        if where.classes and cls not in where.classes:
+            continue
+        if where.path is not None and where.path != doc.target.rel:
+            continue
+        if where.when is not None and not where.when.search(mentions):
+            continue
+        return where
+    return None
+
+
+def _violation(rule: Rule, line: int, message: str) -> Violation:
+    return Violation(rule.code, rule.name, rule.severity, line, 1, message)  # type: ignore[arg-type]
+
+
+def _builtin(pack: RulePack, name: str) -> Rule:
+    rule = pack.find(name)
+    assert rule is not None, f"rule pack lacks builtin rule {name}"
+    return rule
+
+
+def check_document(
+    doc: Document, classification: Classification, pack: RulePack, selector: Selector
+) -> FileResult:
+    violations: list[Violation] = []
+    met: list[str] = []
+    for diag in doc.diagnostics:
+        violations.append(_violation(_builtin(pack, diag.requirement), diag.line, diag.message))
+    if doc.readable:
+        if doc.target.kind != "document" and classification.cls is None:
+            rule = _builtin(pack, "unclassified")
+            reason = classification.unclassified_reason or "no class could be decided"
+            violations.append(
+                _violation(
+                    rule,
+                    1,
+                    f"{reason}; declare `safety-class: deployment|batch|read-only` "
+                    "in the frontmatter (see `safety-lint classify --explain`)",
+                )
+            )
+        ctx = Context(doc, pack, tuple(split_sections(doc.blocks)), classification.cls)
+        mentions = _mentions(doc)
+        for rule in pack.rules:
+            if rule.check == "builtin":
+                continue
+            where = applicable(rule, doc, classification.cls, mentions)
+            if where is None:
+                continue
+            findings = REGISTRY[rule.check](rule, where, ctx)
+            if findings is None:
+                continue
+            if not findings:
+                met.append(rule.name)
+            violations.extend(_violation(rule, f.line, f.message) for f in findings)
+    elif doc.target.kind == "document" and doc.diagnostics[0].message == NOT_FOUND:
+        # A missing core document fails the rules that apply to it, instead of an read error.
+        violations = [
+            _violation(rule, 1, f"core document `{doc.target.rel}` is missing")
+            for rule in pack.rules
+            if applicable(rule, doc, None, "") is not None and rule.check != "builtin"
+        ]
+    violations = [v for v in violations if selector.wants(_builtin(pack, v.requirement))]
+    violations.sort(key=lambda v: (v.line, v.column, v.rule))
+    return result_for(doc.target, doc.name, classification, violations, met)
+
+
+def result_for(
+    target: Target,
+    name: str,
+    classification: Classification,
+    violations: Sequence[Violation],
+    met: list[str],
+) -> FileResult:
+    fatal = any(
+        v.requirement in ("unreadable-file", "invalid-frontmatter", "internal-error")
+        for v in violations
+    )
+    if fatal:
+        status = "error"
+    elif any(v.severity == "error" for v in violations):
+        status = "fail"
+    else:
+        status = "pass"
+    return FileResult(
+        path=target.rel,
+        kind=target.kind,
+        name=name,
+        cls=classification.cls,
+        class_source=classification.source,
+        evidence=[e.describe() for e in classification.evidence],
+        status=status,  # type: ignore[arg-type]
+        met=sorted(met),
+        violations=list(violations),
+    )

@@ -1,0 +1,21 @@
+"""One module per kind of check; the registry maps a rule's `check` to its function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..rulepack import Applies, Rule
+from . import exists, first_section, protocol, section, statement
+from .base import CheckResult, Context, Finding
+
+CheckFunction = Callable[[Rule, Applies, Context], CheckResult]
+
+REGISTRY: dict[str, CheckFunction] = {
+    "section": section.check,
+    "first-section": first_section.check,
+    "statement": statement.check,
+    "protocol": protocol.check,
+    "exists": exists.check,
+}
+
+__all__ = ["REGISTRY", "CheckResult", "Context", "Finding"]

@@ -1,0 +1,211 @@
+"""Command line: a thin typer layer over the typed core. Exit 0 clean, 1 findings, 2 usage or
+configuration error or internal failure."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from . import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Lint Claude Code commands, agents and core documents for the production-safety policy.",
+    pretty_exceptions_enable=False,
+)
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"safety-lint: error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _style(text: str, **kw: Any) -> str:
+    return typer.style(text, **kw)
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"safety-lint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """safety-lint: Rule #0 for Claude Code commands and agents."""
+
+
+def _split(values: list[str] | None) -> frozenset[str]:
+    return frozenset(v.strip() for item in values or [] for v in item.split(",") if v.strip())
+
+
+def _prepare(paths: list[Path] | None, root: Path | None, config_path: Path | None) -> Any:
+    """Resolve root, configuration and rule pack; usage problems exit 2."""
+    from .config import ConfigError, load_config
+    from .discover import default_root
+    from .rulepack import RulePackError, default_pack
+
+    paths = list(paths or [])
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            fail(f"{p}: no such file or directory")
+    if root is None:
+        if len(paths) == 1 and paths[0].is_dir():
+            root, paths = paths[0], []
+        else:
+            root = default_root(Path.cwd())
+    elif not root.is_dir():
+        fail(f"{root}: root is not a directory")
+    try:
+        config = load_config(root, config_path)
+        pack = default_pack(tuple(config.rule_folders))
+    except (ConfigError, RulePackError) as err:
+        fail(str(err))
+    return root, paths, config, pack
+
+
+def _selector(pack: Any, config: Any, select: list[str] | None, ignore: list[str] | None) -> Any:
+    from .check import Selector
+
+    chosen = _split(select) or frozenset(config.select)
+    ignored = _split(ignore) | frozenset(config.ignore)
+    for key in sorted(chosen | ignored):
+        if pack.find(key) is None:
+            fail(f"unknown rule '{key}' (see `safety-lint rules`)")
+    return Selector(chosen, ignored)
+
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="A repository folder, or files to check (as pre-commit passes them)."),
+]
+RootOpt = Annotated[
+    Path | None,
+    typer.Option("--root", help="Repository root (default: the git top level, else .)."),
+]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Configuration file to use.")]
+
+
+@app.command()
+def check(
+    paths: PathsArg = None,
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", "--output-format", help="Output format.")
+    ] = CheckFormat.text,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Only these rules (codes or names, comma-separated)."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Skip these rules (codes or names).")
+    ] = None,
+    root: RootOpt = None,
+    config_path: ConfigOpt = None,
+) -> None:
+    """Check commands, agents and core documents against the policy."""
+    from . import report
+    from .engine import lint
+    from .engine import select as select_files
+
+    root, paths, config, pack = _prepare(paths, root, config_path)
+    selector = _selector(pack, config, select, ignore)
+    selection = select_files(root, paths, pack, config)
+    for path, message in selection.problems:
+        typer.echo(f"{path}: {message}", err=True)
+    run = lint(selection, pack, config, selector)
+    if output_format is CheckFormat.json:
+        typer.echo(report.to_json(run.results), nl=False)
+    else:
+        style = _style if _use_color() else report.plain
+        typer.echo(report.text(run.results, style), nl=False, color=_use_color())
+    failing = any(r.status != "pass" for r in run.results)
+    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+@app.command()
+def classify(
+    paths: PathsArg = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="List every piece of evidence.")
+    ] = False,
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", "--output-format", help="Output format.")
+    ] = CheckFormat.text,
+    root: RootOpt = None,
+    config_path: ConfigOpt = None,
+) -> None:
+    """Show each file's kind, class, where the class came from, and the evidence."""
+    from . import report
+    from .check import Selector
+    from .engine import lint
+    from .engine import select as select_files
+
+    root, paths, config, pack = _prepare(paths, root, config_path)
+    run = lint(select_files(root, paths, pack, config), pack, config, Selector())
+    if output_format is CheckFormat.json:
+        typer.echo(report.classification_json(run.results, run.classifications), nl=False)
+    else:
+        typer.echo(report.classification_text(run.results, run.classifications, explain), nl=False)
+
+
+@app.command("rules")
+def rules_command(config_path: ConfigOpt = None) -> None:
+    """List every rule: code, name, severity, what it applies to."""
+    from .ruledoc import rules_table
+
+    _, _, _, pack = _prepare([], Path.cwd(), config_path)
+    typer.echo(rules_table(pack), nl=False)
+
+
+@app.command("explain")
+def explain_command(
+    rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. PS101 or three-questions.")],
+    config_path: ConfigOpt = None,
+) -> None:
+    """Print a rule's documentation: what it checks, why, how to fix, an example."""
+    import difflib
+
+    from .ruledoc import explain
+
+    _, _, _, pack = _prepare([], Path.cwd(), config_path)
+    found = pack.find(rule)
+    if found is None:
+        names = [r.name for r in pack.rules] + [r.code for r in pack.rules]
+        close = difflib.get_close_matches(rule, names, n=1)
+        fail(f"unknown rule '{rule}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+    typer.echo(explain(found, pack), nl=False)
+
+
+def main() -> None:
+    """Console entry point: usage errors (typer's) and internal failures exit 2, with one line."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as err:
+        typer.echo(f"safety-lint: internal error: {type(err).__name__}: {err}", err=True)
+        sys.exit(EXIT_ERROR)

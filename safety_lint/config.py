@@ -1,0 +1,193 @@
+"""Project configuration: `.safety-lint.yaml` or `[tool.safety-lint]` in `pyproject.toml`.
+
+Found by walking up from the root (the nearest wins); `--config` names one explicitly.
+Unknown keys and bad values are errors that name the file, the line and a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import CLASSES
+
+DEFAULT_STATUS_PATH = "docs/standards/production-safety-implementation-status.md"
+DEFAULT_MAX_FILE_SIZE = 1024 * 1024
+
+
+class ConfigError(Exception):
+    """Bad configuration: exit 2 with this message."""
+
+
+@dataclass
+class Phase:
+    title: str
+    items: list[str]  # file paths, agent names or /command names; anything else is hand-kept
+
+
+@dataclass
+class StatusConfig:
+    path: str = DEFAULT_STATUS_PATH
+    phases: list[Phase] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)  # names or paths, highest first
+
+
+@dataclass
+class Config:
+    source: Path | None = None
+    exclude: list[str] = field(default_factory=list)
+    classes: list[tuple[str, str]] = field(default_factory=list)  # (glob, class)
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    core_documents: list[str] | None = None  # None: the rule pack's list
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    rule_folders: list[Path] = field(default_factory=list)
+    status: StatusConfig = field(default_factory=StatusConfig)
+
+
+KEYS = (
+    "exclude",
+    "classes",
+    "select",
+    "ignore",
+    "core-documents",
+    "max-file-size",
+    "rules",
+    "status",
+)
+STATUS_KEYS = ("path", "phases", "priorities")
+
+
+def _line_of(text: str, key: str) -> int:
+    m = re.search(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[:=]", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
+
+
+class _Checker:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}:{_line_of(self.text, key)}: {message}")
+
+    def keys(self, data: Any, allowed: tuple[str, ...], where: str) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{self.path}:1: {where} must be a mapping")
+        for key in data:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise self.fail(str(key), f"unknown key '{key}' in {where}{hint}")
+
+    def strings(self, data: dict[str, Any], key: str) -> list[str]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, f"'{key}' must be a list of strings")
+        return list(value)
+
+
+def parse_config(path: Path, data: Any, text: str) -> Config:
+    c = _Checker(path, text)
+    c.keys(data, KEYS, "the configuration")
+    config = Config(source=path)
+    config.exclude = c.strings(data, "exclude")
+    config.select = c.strings(data, "select")
+    config.ignore = c.strings(data, "ignore")
+    if "core-documents" in data:
+        config.core_documents = c.strings(data, "core-documents")
+    config.rule_folders = [(path.parent / p).resolve() for p in c.strings(data, "rules")]
+    for folder in config.rule_folders:
+        if not folder.is_dir():
+            raise c.fail("rules", f"rule folder '{folder}' does not exist")
+    classes = data.get("classes", {})
+    if not isinstance(classes, dict):
+        raise c.fail("classes", "'classes' must map path globs to a class")
+    for glob, cls in classes.items():
+        if cls not in CLASSES:
+            close = difflib.get_close_matches(str(cls), CLASSES, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise c.fail(
+                str(glob),
+                f"class of '{glob}' is '{cls}'; expected one of {', '.join(CLASSES)}{hint}",
+            )
+        config.classes.append((str(glob), str(cls)))
+    size = data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise c.fail("max-file-size", "'max-file-size' must be a positive number of bytes")
+    config.max_file_size = size
+    status = data.get("status", {})
+    c.keys(status, STATUS_KEYS, "'status'")
+    if "path" in status:
+        if not isinstance(status["path"], str):
+            raise c.fail("path", "'status.path' must be a string")
+        config.status.path = status["path"]
+    config.status.priorities = c.strings(status, "priorities")
+    phases = status.get("phases", [])
+    if not isinstance(phases, list):
+        raise c.fail("phases", "'status.phases' must be a list")
+    for phase in phases:
+        if (
+            not isinstance(phase, dict)
+            or set(phase) - {"title", "items"}
+            or not isinstance(phase.get("title"), str)
+        ):
+            raise c.fail("phases", "each phase needs a 'title' and a list of 'items'")
+        config.status.phases.append(Phase(phase["title"], c.strings(phase, "items")))
+    return config
+
+
+def _load_yaml(path: Path) -> Config:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise ConfigError(f"{path}:{line}: invalid YAML: {getattr(err, 'problem', err)}") from None
+    return parse_config(path, data or {}, text)
+
+
+def _load_pyproject(path: Path) -> Config | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10
+        import tomli as tomllib
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    section = data.get("tool", {}).get("safety-lint")
+    if section is None:
+        return None
+    return parse_config(path, section, text)
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """The nearest configuration at or above the root, or the defaults."""
+    try:
+        if explicit is not None:
+            if not explicit.is_file():
+                raise ConfigError(f"{explicit}: configuration file not found")
+            if explicit.name == "pyproject.toml":
+                return _load_pyproject(explicit) or Config(source=explicit)
+            return _load_yaml(explicit)
+        for folder in [root, *root.resolve().parents]:
+            for name in (".safety-lint.yaml", ".safety-lint.yml"):
+                if (folder / name).is_file():
+                    return _load_yaml(folder / name)
+            if (folder / "pyproject.toml").is_file():
+                found = _load_pyproject(folder / "pyproject.toml")
+                if found is not None:
+                    return found
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read configuration: {err}") from None
+    return Config()

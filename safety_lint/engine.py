@@ -1,0 +1,101 @@
+"""The pipeline: discover -> parse -> classify -> check. Reporting is the caller's."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .check import Selector, check_document, result_for
+from .classify import classify
+from .config import Config
+from .discover import Selection, discover_repository, select_paths
+from .model import Classification, Document, FileResult, Target, Violation
+from .parse import parse_file
+from .rulepack import RulePack
+
+
+@dataclass
+class Run:
+    selection: Selection
+    results: list[FileResult]
+    classifications: dict[str, Classification]
+
+
+def core_documents(pack: RulePack, config: Config) -> list[str]:
+    return config.core_documents if config.core_documents is not None else pack.core_documents
+
+
+def select(root: Path, paths: Iterable[Path], pack: RulePack, config: Config) -> Selection:
+    paths = list(paths)
+    docs = core_documents(pack, config)
+    if not paths:
+        return discover_repository(root, docs, config.exclude)
+    return select_paths(root, paths, docs, config.exclude)
+
+
+def _agent_names(doc: Document) -> set[str]:
+    stem = PurePosixPath(doc.target.rel).stem.lower()
+    return {stem, doc.name.lower()}
+
+
+def agent_classes(
+    agents: Iterable[Document], pack: RulePack, config: Config
+) -> dict[str, str | None]:
+    """Each agent's class without delegation evidence: what delegation to it means."""
+    out: dict[str, str | None] = {}
+    for doc in agents:
+        if doc.readable:
+            cls = classify(doc, pack, config.classes).cls
+            for name in _agent_names(doc):
+                out.setdefault(name, cls)
+    return out
+
+
+def internal_error(target: Target, pack: RulePack, err: BaseException) -> FileResult:
+    rule = pack.find("internal-error")
+    assert rule is not None
+    where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+    at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    message = (
+        f"safety-lint failed on this file ({type(err).__name__}: {err}{at}); "
+        "please report it at the project's issue tracker"
+    )
+    violation = Violation(rule.code, rule.name, "error", 1, 1, message)
+    return result_for(target, target.rel, Classification(None, None), [violation], [])
+
+
+def lint(selection: Selection, pack: RulePack, config: Config, selector: Selector) -> Run:
+    docs: dict[str, Document] = {}
+    results: dict[str, FileResult] = {}
+    for target in selection.targets:
+        try:
+            docs[target.rel] = parse_file(target, config.max_file_size)
+        except Exception as err:
+            results[target.rel] = internal_error(target, pack, err)
+    # Delegation evidence needs the repository's agents, even when only some files were given.
+    agents = [d for d in docs.values() if d.target.kind == "agent"]
+    if not selection.whole_repository:
+        known = {d.target.rel for d in agents}
+        repo = discover_repository(selection.root, [], config.exclude)
+        agents += [
+            parse_file(t, config.max_file_size)
+            for t in repo.targets
+            if t.kind == "agent" and t.rel not in known
+        ]
+    classes: Mapping[str, str | None] = agent_classes(agents, pack, config)
+    classifications: dict[str, Classification] = {}
+    for rel, doc in docs.items():
+        try:
+            cls = (
+                classify(doc, pack, config.classes, classes)
+                if doc.readable
+                else Classification(None, None)
+            )
+            classifications[rel] = cls
+            results[rel] = check_document(doc, cls, pack, selector)
+        except Exception as err:
+            results[rel] = internal_error(doc.target, pack, err)
+    ordered = [results[k] for k in sorted(results)]
+    return Run(selection, ordered, classifications)

@@ -1,0 +1,132 @@
+"""Plain data passed between the stages: discover -> parse -> classify -> check -> report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["command", "agent", "document"]
+Severity = Literal["error", "warning"]
+Status = Literal["pass", "fail", "error"]
+
+CLASSES = ("deployment", "batch", "read-only")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A file to lint: where it is and what kind of file the policy says it is."""
+
+    path: Path  # absolute
+    rel: str  # relative to the root, forward slashes
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of countable or uncountable text from the token stream.
+
+    `text` is the raw inline content; `counts` is False for text that the policy says never
+    counts (code, HTML, blockquotes). Lines are 1-based lines of the ORIGINAL file.
+    """
+
+    type: Literal["heading", "text", "code", "html"]
+    line: int
+    end_line: int
+    text: str
+    counts: bool
+    level: int = 0  # heading level, or 0
+    info: str = ""  # fence info string
+    in_list: bool = False  # a list item's text: a step or a bullet
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and every block up to the next heading of the same or a higher level."""
+
+    heading: Block
+    blocks: tuple[Block, ...]
+
+    @property
+    def line(self) -> int:
+        return self.heading.line
+
+
+@dataclass
+class Frontmatter:
+    data: dict[str, object]
+    start_line: int  # line of the opening '---' (1-based), 0 when absent
+    end_line: int  # line of the closing '---', 0 when absent
+    lenient: bool = False  # strict YAML failed; read as key: value lines
+    key_lines: dict[str, int] = field(default_factory=dict)  # 1-based line of each top-level key
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, max(self.start_line, 1))
+
+
+@dataclass
+class Diagnostic:
+    """A problem found while reading a file, before any rule runs."""
+
+    requirement: str
+    message: str
+    line: int = 1
+    fatal: bool = True  # the file cannot be linted: status error
+
+
+@dataclass
+class Document:
+    target: Target
+    frontmatter: Frontmatter
+    blocks: list[Block]
+    body_start: int  # 1-based line where the body begins
+    name: str  # /command-name, agent name, or document title
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return not any(d.fatal for d in self.diagnostics)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    line: int
+    signal: str  # deployment | batch | read-only
+    weight: int
+    what: str  # human explanation
+    rule: str  # evidence id in the rule pack
+
+    def describe(self) -> str:
+        return f"{self.line}: {self.what}"
+
+
+@dataclass
+class Classification:
+    cls: str | None  # deployment | batch | read-only | None (unclassified or n/a)
+    source: str | None  # declared | config | tools | inferred
+    evidence: list[Evidence] = field(default_factory=list)
+    decided_by: str = ""  # which step decided, for --explain
+    unclassified_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str  # code, e.g. PS101
+    requirement: str  # spec id, e.g. three-questions
+    severity: Severity
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class FileResult:
+    path: str  # relative to root
+    kind: Kind
+    name: str
+    cls: str | None
+    class_source: str | None
+    evidence: list[str]
+    status: Status
+    met: list[str]
+    violations: list[Violation]

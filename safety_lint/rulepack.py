@@ -1,0 +1,354 @@
+"""The policy as data: load and validate the YAML rule pack (`rules/*.yaml`).
+
+Every problem names the rule file and line, so a team editing a pack sees where it went wrong.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CHECK_KINDS = ("section", "first-section", "statement", "protocol", "exists", "builtin")
+KINDS = ("command", "agent", "document")
+CLASS_NAMES = ("deployment", "batch", "read-only")
+SEVERITIES = ("error", "warning")
+
+
+class RulePackError(Exception):
+    """A rule pack that cannot be used; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    id: str
+    heading: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Part:
+    """One thing a statement rule looks for: all `patterns` in one place."""
+
+    label: str
+    patterns: tuple[re.Pattern[str], ...]
+    heading: re.Pattern[str] | None = None  # look inside sections with a matching heading
+    scope: str = "block"  # block: all patterns in one paragraph; section: anywhere in the part
+    include_code: bool = False
+
+
+@dataclass(frozen=True)
+class Applies:
+    kind: str
+    classes: tuple[str, ...] = ()  # empty: any class
+    section: str | None = None  # look only inside this required section
+    path: str | None = None  # documents: the core document's path
+    when: re.Pattern[str] | None = None  # only when the file mentions this
+    when_text: str = ""  # what `when` means, for the documentation
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    check: str
+    applies: tuple[Applies, ...]
+    done: str
+    todo: str
+    doc: dict[str, str]
+    section: str | None = None  # section / first-section kinds
+    parts: tuple[Part, ...] = ()  # statement kind
+    questions: tuple[re.Pattern[str], ...] = ()  # protocol kind
+    question_texts: tuple[str, ...] = ()
+    source: str = ""  # file:line, for messages about the rule itself
+
+
+@dataclass(eq=False)  # hashable by identity: compiled settings are cached per pack
+class RulePack:
+    rules: list[Rule]
+    sections: dict[str, SectionSpec]
+    core_documents: list[str]
+    classification: dict[str, Any]
+    templates: dict[str, str] = field(default_factory=dict)
+
+    def find(self, key: str) -> Rule | None:
+        return next((r for r in self.rules if key in (r.code, r.name)), None)
+
+
+def _line(node: Any, key: str | int | None = None) -> int:
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return 0
+    try:
+        if key is None:
+            return int(lc.line) + 1
+        if isinstance(key, int):
+            return int(lc.item(key)[0]) + 1
+        return int(lc.key(key)[0]) + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return int(lc.line) + 1
+
+
+class _Reader:
+    """Typed access to one YAML file's nodes, raising RulePackError with file:line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, node: Any, key: str | int | None, message: str) -> RulePackError:
+        return RulePackError(f"{self.path}:{_line(node, key)}: {message}")
+
+    def keys(self, node: Any, allowed: Iterable[str], required: Iterable[str], what: str) -> None:
+        if not isinstance(node, dict):
+            raise self.fail(node, None, f"{what} must be a mapping")
+        allowed = list(allowed)
+        for key in node:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise self.fail(node, key, f"unknown key '{key}' in {what}{hint}")
+        for key in required:
+            if key not in node:
+                raise self.fail(node, None, f"{what} is missing '{key}'")
+
+    def string(self, node: Any, key: str, default: str | None = None) -> str:
+        value = node.get(key, default)
+        if not isinstance(value, str):
+            raise self.fail(node, key, f"'{key}' must be a string")
+        return value
+
+    def strings(self, node: Any, key: str) -> list[str]:
+        value = node.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(node, key, f"'{key}' must be a string or a list of strings")
+        return list(value)
+
+    def choice(
+        self, node: Any, key: str, choices: Iterable[str], default: str | None = None
+    ) -> str:
+        value = self.string(node, key, default)
+        choices = list(choices)
+        if value not in choices:
+            raise self.fail(
+                node, key, f"'{key}' is '{value}'; expected one of {', '.join(choices)}"
+            )
+        return value
+
+    def regex(self, node: Any, key: str | int, pattern: Any) -> re.Pattern[str]:
+        if not isinstance(pattern, str):
+            raise self.fail(node, key, "a pattern must be a string")
+        try:
+            return re.compile(pattern, re.IGNORECASE)
+        except re.error as err:
+            raise self.fail(node, key, f"bad regular expression {pattern!r}: {err}") from None
+
+
+def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies:
+    r.keys(node, ("kind", "class", "section", "path", "when"), ("kind",), "an applies entry")
+    classes = r.strings(node, "class")
+    for c in classes:
+        if c not in CLASS_NAMES:
+            raise r.fail(
+                node, "class", f"unknown class '{c}'; expected one of {', '.join(CLASS_NAMES)}"
+            )
+    section = node.get("section")
+    if section is not None and section not in sections:
+        raise r.fail(node, "section", f"unknown section '{section}'")
+    when, when_text = None, ""
+    if "when" in node:
+        raw = node["when"]
+        if isinstance(raw, dict):
+            r.keys(raw, ("pattern", "means"), ("pattern", "means"), "'when'")
+            when, when_text = r.regex(raw, "pattern", raw["pattern"]), r.string(raw, "means")
+        else:
+            when, when_text = r.regex(node, "when", raw), f"mention `{raw}`"
+    path = r.string(node, "path") if "path" in node else None
+    return Applies(r.choice(node, "kind", KINDS), tuple(classes), section, path, when, when_text)
+
+
+def _parts(r: _Reader, node: Any) -> tuple[Part, ...]:
+    raw = node.get("parts")
+    if raw is None:
+        raw = [node]  # a single part written inline
+        allowed: tuple[str, ...] = ("patterns", "scope", "include_code")
+    else:
+        allowed = ("label", "patterns", "heading", "scope", "include_code")
+        if not isinstance(raw, list) or not raw:
+            raise r.fail(node, "parts", "'parts' must be a non-empty list")
+    parts = []
+    for item in raw:
+        r.keys(item, allowed, ("patterns",), "a statement part")
+        pats = item.get("patterns")
+        if not isinstance(pats, list) or not pats:
+            raise r.fail(item, "patterns", "'patterns' must be a non-empty list")
+        compiled = tuple(r.regex(pats, i, p) for i, p in enumerate(pats))
+        heading = r.regex(item, "heading", item["heading"]) if "heading" in item else None
+        include_code = item.get("include_code", False)
+        if not isinstance(include_code, bool):
+            raise r.fail(item, "include_code", "'include_code' must be true or false")
+        parts.append(
+            Part(
+                label=r.string(item, "label", ""),
+                patterns=compiled,
+                heading=heading,
+                scope=r.choice(item, "scope", ("block", "section"), "block"),
+                include_code=include_code,
+            )
+        )
+    return tuple(parts)
+
+
+RULE_KEYS = ("code", "name", "severity", "check", "applies", "options", "done", "todo", "doc")
+DOC_KEYS = ("what", "why", "fix", "example")
+
+
+def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
+    r.keys(node, RULE_KEYS, ("code", "name", "severity", "check", "applies", "doc"), "a rule")
+    code, name = r.string(node, "code"), r.string(node, "name")
+    if not re.fullmatch(r"[A-Z]{2,4}\d{3}", code):
+        raise r.fail(node, "code", f"rule code '{code}' must look like PS101")
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
+        raise r.fail(node, "name", f"rule name '{name}' must be kebab-case")
+    check = r.choice(node, "check", CHECK_KINDS)
+    applies_raw = node.get("applies")
+    if not isinstance(applies_raw, list):
+        raise r.fail(node, "applies", "'applies' must be a list")
+    applies = tuple(_applies(r, a, sections) for a in applies_raw)
+    doc = node.get("doc")
+    r.keys(doc, DOC_KEYS, ("what", "why", "fix"), f"the doc of rule {code}")
+    options = node.get("options", {})
+    rule = Rule(
+        code=code,
+        name=name,
+        severity=r.choice(node, "severity", SEVERITIES),
+        check=check,
+        applies=applies,
+        done=r.string(node, "done", ""),
+        todo=r.string(node, "todo", ""),
+        doc={k: r.string(doc, k) for k in doc},
+        source=f"{r.path.name}:{_line(node)}",
+    )
+    if check in ("section", "first-section"):
+        r.keys(options, ("section",), ("section",), f"options of rule {code}")
+        if options["section"] not in sections:
+            raise r.fail(options, "section", f"unknown section '{options['section']}'")
+        return _replace(rule, section=options["section"])
+    if check == "statement":
+        return _replace(rule, parts=_parts(r, options))
+    if check == "protocol":
+        r.keys(options, ("questions",), ("questions",), f"options of rule {code}")
+        qs = options["questions"]
+        if not isinstance(qs, list) or not qs:
+            raise r.fail(options, "questions", "'questions' must be a non-empty list")
+        texts = tuple(r.string(q, "text") for q in qs)
+        pats = tuple(r.regex(q, "pattern", q.get("pattern")) for q in qs)
+        for q in qs:
+            r.keys(q, ("text", "pattern"), ("text", "pattern"), "a protocol question")
+        return _replace(rule, questions=pats, question_texts=texts)
+    if options:
+        raise r.fail(node, "options", f"a '{check}' rule takes no options")
+    return rule
+
+
+def _replace(rule: Rule, **changes: Any) -> Rule:
+    from dataclasses import replace
+
+    return replace(rule, **changes)
+
+
+def _load_file(path: Path) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="rt")  # round-trip nodes carry line numbers; no arbitrary tags are built
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"))
+    except YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise RulePackError(
+            f"{path}:{line}: invalid YAML: {getattr(err, 'problem', err)}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise RulePackError(f"{path}: cannot read rule file: {err}") from None
+
+
+TOP_KEYS = ("sections", "rules", "core-documents", "classification", "templates")
+
+
+def load_pack(folders: Iterable[Path]) -> RulePack:
+    """Merge every `*.yaml` of the folders, in order (later folders add rules)."""
+    files = [p for folder in folders for p in sorted(folder.glob("*.yaml"))]
+    if not files:
+        raise RulePackError("no rule files found (rules/*.yaml)")
+    docs = []
+    for path in files:
+        data = _load_file(path)
+        if data is None:
+            continue
+        _Reader(path).keys(data, TOP_KEYS, (), "a rule file")
+        docs.append((_Reader(path), data))
+    sections: dict[str, SectionSpec] = {}
+    core: list[str] = []
+    classification: dict[str, Any] = {}
+    templates: dict[str, str] = {}
+    for r, data in docs:
+        for sid, spec in (data.get("sections") or {}).items():
+            r.keys(spec, ("heading", "level"), ("heading", "level"), f"section '{sid}'")
+            level = spec["level"]
+            if not isinstance(level, int) or not 1 <= level <= 6:
+                raise r.fail(spec, "level", "'level' must be 1 to 6")
+            sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level)
+        if "core-documents" in data:
+            core.extend(r.strings(data, "core-documents"))
+        if "classification" in data:
+            classification.update(_plain(data["classification"]))
+        for tid in data.get("templates") or {}:
+            templates[str(tid)] = r.string(data["templates"], tid)
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for r, data in docs:
+        raw = data.get("rules") or []
+        if not isinstance(raw, list):
+            raise r.fail(data, "rules", "'rules' must be a list")
+        for node in raw:
+            rule = _rule(r, node, sections)
+            for key in (rule.code, rule.name):
+                if key in seen:
+                    raise r.fail(
+                        node, None, f"duplicate rule '{key}' (first defined at {seen[key]})"
+                    )
+                seen[key] = rule.source
+            rules.append(rule)
+    rules.sort(key=lambda rule: rule.code)
+    return RulePack(rules, sections, core, classification, templates)
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers to plain dicts and lists."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def bundled_rules_dir() -> Path:
+    """The rule pack shipped in the wheel, or the repository's `rules/` in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise RulePackError("the bundled rule pack is missing (safety_lint/rules)")
+
+
+@lru_cache(maxsize=8)
+def default_pack(extra: tuple[Path, ...] = ()) -> RulePack:
+    return load_pack([bundled_rules_dir(), *extra])

@@ -1,0 +1,31 @@
+"""Text normalisation of spec section 5: what a sentence says, not how it is marked up."""
+
+from __future__ import annotations
+
+import re
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
+_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|(?<![\w])_(?=\S)|(?<=\S)_(?![\w])|~~|`+)")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
+_SPACE = re.compile(r"\s+")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
+def normalize(text: str) -> str:
+    """Emphasis and code marks removed, white space collapsed, curly quotes straight,
+    a leading list number or bullet dropped, the emoji variation selector dropped."""
+    text = text.replace("\ufe0f", "").translate(_QUOTES)
+    text = _DASHES.sub("-", text)
+    text = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
+    text = _HTML_TAG.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    text = text.replace("\\", "")
+    text = _SPACE.sub(" ", text).strip()
+    return _LIST_MARK.sub("", text)
+
+
+def heading_key(text: str) -> str:
+    """Normalised heading text used to match required section headings."""
+    return normalize(text).strip(" #")

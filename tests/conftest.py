@@ -1,0 +1,49 @@
+"""Shared helpers: run the linter in-process on temporary repositories."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from safety_lint.check import Selector
+from safety_lint.config import Config, load_config
+from safety_lint.engine import Run, lint, select
+from safety_lint.rulepack import RulePack, default_pack
+
+PROJECT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT / "fixtures"
+EXAMPLE_REPO = FIXTURES / "example-repo"
+CORPUS = PROJECT.parent / "shared" / "corpus"
+
+EXPECT = re.compile(r"<!--\s*expect:\s*([^>]*?)\s*-->")
+
+
+def expectations(path: Path) -> set[tuple[str, int]]:
+    """`<!-- expect: PS101 -->` on a line expects PS101 on that line; `PS005@1` names the line."""
+    found = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for m in EXPECT.finditer(line):
+            for item in m.group(1).split(","):
+                code, _, at = item.strip().partition("@")
+                found.add((code, int(at) if at else number))
+    return found
+
+
+@pytest.fixture(scope="session")
+def pack() -> RulePack:
+    return default_pack()
+
+
+def run_repo(root: Path, paths: Iterable[Path] = (), config: Config | None = None) -> Run:
+    pack = default_pack()
+    config = config or load_config(root)
+    return lint(select(root, list(paths), pack, config), pack, config, Selector())
+
+
+def copy_tree(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, symlinks=True)
+    return dst

@@ -1,0 +1,118 @@
+"""Every rule against annotated fixture files: `fixtures/rules/`.
+
+Commands and agents are copied into one temporary repository and checked as explicit files
+(the way pre-commit runs), so each file's violations must equal its `expect:` annotations,
+code and line. Core documents are checked as whole repositories.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, expectations, run_repo
+
+from safety_lint.model import FileResult
+from safety_lint.rulepack import RulePack
+
+RULE_FIXTURES = FIXTURES / "rules"
+COMMANDS = sorted((RULE_FIXTURES / "commands").glob("*.md"))
+AGENTS = sorted((RULE_FIXTURES / "agents").glob("*.md"))
+
+
+@pytest.fixture(scope="module")
+def rule_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, FileResult]]:
+    root = tmp_path_factory.mktemp("rules-repo")
+    copied = []
+    for sources, folder in (
+        (COMMANDS, ".claude/commands/project"),
+        (AGENTS, ".claude/agents/project"),
+    ):
+        (root / folder).mkdir(parents=True)
+        for src in sources:
+            shutil.copy(src, root / folder / src.name)
+            copied.append((src, root / folder / src.name))
+    run = run_repo(root, [dst for _, dst in copied])
+    by_path = {r.path: r for r in run.results}
+    return {
+        src.name if src.parent.name == "commands" else f"agents/{src.name}": (
+            src,
+            by_path[dst.relative_to(root).as_posix()],
+        )
+        for src, dst in copied
+    }
+
+
+def _found(result: FileResult) -> set[tuple[str, int]]:
+    return {(v.rule, v.line) for v in result.violations}
+
+
+@pytest.mark.parametrize(
+    "fixture", [p.name for p in COMMANDS] + [f"agents/{p.name}" for p in AGENTS]
+)
+def test_fixture_violations_match_annotations(
+    fixture: str, rule_results: dict[str, tuple[Path, FileResult]], pack: RulePack
+) -> None:
+    src, result = rule_results[fixture]
+    assert _found(result) == expectations(src), "\n".join(
+        f"{v.line}: {v.rule} {v.requirement} {v.message}" for v in result.violations
+    )
+    for v in result.violations:
+        rule = pack.find(v.rule)
+        assert rule is not None and rule.name == v.requirement
+
+
+def test_documents_pass(tmp_path: Path) -> None:
+    root = shutil.copytree(RULE_FIXTURES / "documents" / "pass", tmp_path / "repo")
+    run = run_repo(root)
+    assert [(r.path, r.status) for r in run.results] == [
+        ("CLAUDE.md", "pass"),
+        ("docs/guides/agent-guide.md", "pass"),
+        ("docs/guides/dataset-deployment-guide.md", "pass"),
+        ("docs/standards/production-safety-rules.md", "pass"),
+    ]
+
+
+def test_documents_fail(tmp_path: Path) -> None:
+    src = RULE_FIXTURES / "documents" / "fail"
+    root = shutil.copytree(src, tmp_path / "repo")
+    run = run_repo(root)
+    by_path = {r.path: r for r in run.results}
+    for rel in (
+        "CLAUDE.md",
+        "docs/guides/agent-guide.md",
+        "docs/guides/dataset-deployment-guide.md",
+    ):
+        assert _found(by_path[rel]) == expectations(src / rel), rel
+    missing = by_path["docs/standards/production-safety-rules.md"]
+    assert missing.status == "fail"
+    assert [(v.rule, v.requirement, v.line) for v in missing.violations] == [
+        ("PS304", "rules-present", 1)
+    ]
+
+
+def test_claude_md_names_the_part_that_misses_the_reference(tmp_path: Path) -> None:
+    root = shutil.copytree(RULE_FIXTURES / "documents" / "fail", tmp_path / "repo")
+    result = next(r for r in run_repo(root).results if r.path == "CLAUDE.md")
+    (violation,) = result.violations
+    assert "development-standards part" in violation.message
+    assert "infrastructure/deployment part" in violation.message
+
+
+def test_every_rule_has_a_passing_and_a_failing_fixture(
+    rule_results: dict[str, tuple[Path, FileResult]], pack: RulePack, tmp_path: Path
+) -> None:
+    failing = {code for src, _ in rule_results.values() for code, _ in expectations(src)}
+    passing = {name for _, result in rule_results.values() for name in result.met}
+    docs = shutil.copytree(RULE_FIXTURES / "documents", tmp_path / "docs")
+    for result in run_repo(docs / "pass").results:
+        passing.update(result.met)
+    for path in (docs / "fail").rglob("*.md"):
+        failing.update(code for code, _ in expectations(path))
+    failing.add("PS304")  # the missing rules document, asserted in test_documents_fail
+    for rule in pack.rules:
+        if rule.check == "builtin":
+            continue
+        assert rule.code in failing, f"{rule.code} {rule.name} has no failing fixture"
+        assert rule.name in passing, f"{rule.code} {rule.name} has no passing fixture"
