@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from typer.testing import CliRunner
 
-from conftest import FIXTURES
 from safety_lint.cli import app
 
 runner = CliRunner()

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, run_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, run_repo
 from safety_lint.check import Selector, check_document
 from safety_lint.classify import classify
 from safety_lint.model import Target
