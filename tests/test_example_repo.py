@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import EXAMPLE_REPO, run_repo
+
 from safety_lint.model import FileResult
 
 C = ".claude/commands/project/"
