@@ -170,6 +170,71 @@ def classify(
         typer.echo(report.classification_text(run.results, run.classifications, explain), nl=False)
 
 
+@app.command()
+def status(
+    root_arg: Annotated[
+        Path | None,
+        typer.Argument(metavar="[ROOT]", help="Repository root (default: git top level)."),
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the document (only if it changes).")
+    ] = False,
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Exit 1 with a diff when the document is out of date.")
+    ] = False,
+    path: Annotated[
+        str | None,
+        typer.Option("--path", help="Document path under the root (default from configuration)."),
+    ] = None,
+    config_path: ConfigOpt = None,
+) -> None:
+    """Regenerate the implementation-status document from the lint results (stdout by default)."""
+    import difflib
+
+    from .check import Selector
+    from .engine import lint
+    from .engine import select as select_files
+    from .fsutil import atomic_write
+    from .status import Inputs, generate
+
+    if write and check_only:
+        fail("--write and --check cannot be used together")
+    if root_arg is not None and not root_arg.is_dir():
+        fail(f"{root_arg}: not a directory")
+    root, _, config, pack = _prepare([root_arg] if root_arg else [], None, config_path)
+    target = root / (path or config.status.path)
+    run = lint(
+        select_files(root, [], pack, config),
+        pack,
+        config,
+        Selector(frozenset(config.select), frozenset(config.ignore)),
+    )
+    raw: bytes | None = None
+    existing: str | None = None
+    if target.exists():
+        try:
+            raw = target.read_bytes()
+            existing = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            fail(f"{target}: cannot read the status document: {err}")
+    document = generate(existing, Inputs(run.results, pack, config))
+    if not write and not check_only:
+        typer.echo(document, nl=False)
+        return
+    rel = target.relative_to(root) if target.is_relative_to(root) else target
+    if document == existing:
+        typer.echo(f"{rel} is up to date", err=True)
+        return
+    if check_only:
+        old = (existing or "").splitlines(keepends=True)
+        diff = difflib.unified_diff(old, document.splitlines(keepends=True), f"a/{rel}", f"b/{rel}")
+        typer.echo("".join(diff), nl=False)
+        typer.echo(f"{rel} is out of date: run `safety-lint status --write`", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    atomic_write(target, document.encode("utf-8"))
+    typer.echo(f"wrote {rel}", err=True)
+
+
 @app.command("rules")
 def rules_command(config_path: ConfigOpt = None) -> None:
     """List every rule: code, name, severity, what it applies to."""

@@ -24,9 +24,18 @@ class ConfigError(Exception):
 
 
 @dataclass
+class PhaseItem:
+    """A rollout item: `files` (paths, agent names or /command names) decide its tick;
+    an item without files is kept as the maintainer ticked it."""
+
+    label: str
+    files: list[str]
+
+
+@dataclass
 class Phase:
     title: str
-    items: list[str]  # file paths, agent names or /command names; anything else is hand-kept
+    items: list[PhaseItem]
 
 
 @dataclass
@@ -134,9 +143,20 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
             not isinstance(phase, dict)
             or set(phase) - {"title", "items"}
             or not isinstance(phase.get("title"), str)
+            or not isinstance(phase.get("items"), list)
         ):
             raise c.fail("phases", "each phase needs a 'title' and a list of 'items'")
-        config.status.phases.append(Phase(phase["title"], c.strings(phase, "items")))
+        items = []
+        for item in phase["items"]:
+            if isinstance(item, str):
+                items.append(PhaseItem(item, [item]))
+            elif isinstance(item, dict) and set(item) <= {"label", "files"} and "label" in item:
+                items.append(PhaseItem(str(item["label"]), c.strings(item, "files")))
+            else:
+                raise c.fail(
+                    "items", "a phase item is a name or path, or {label: ..., files: [...]}"
+                )
+        config.status.phases.append(Phase(phase["title"], items))
     return config
 
 

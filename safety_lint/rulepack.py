@@ -75,6 +75,7 @@ class RulePack:
     core_documents: list[str]
     classification: dict[str, Any]
     templates: dict[str, str] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)
 
     def find(self, key: str) -> Rule | None:
         return next((r for r in self.rules if key in (r.code, r.name)), None)
@@ -280,7 +281,7 @@ def _load_file(path: Path) -> Any:
         raise RulePackError(f"{path}: cannot read rule file: {err}") from None
 
 
-TOP_KEYS = ("sections", "rules", "core-documents", "classification", "templates")
+TOP_KEYS = ("sections", "rules", "core-documents", "classification", "templates", "status")
 
 
 def load_pack(folders: Iterable[Path]) -> RulePack:
@@ -299,6 +300,7 @@ def load_pack(folders: Iterable[Path]) -> RulePack:
     core: list[str] = []
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
+    status: dict[str, Any] = {}
     for r, data in docs:
         for sid, spec in (data.get("sections") or {}).items():
             r.keys(spec, ("heading", "level"), ("heading", "level"), f"section '{sid}'")
@@ -310,6 +312,8 @@ def load_pack(folders: Iterable[Path]) -> RulePack:
             core.extend(r.strings(data, "core-documents"))
         if "classification" in data:
             classification.update(_plain(data["classification"]))
+        if "status" in data:
+            status.update(_plain(data["status"]))
         for tid in data.get("templates") or {}:
             templates[str(tid)] = r.string(data["templates"], tid)
     rules: list[Rule] = []
@@ -328,7 +332,7 @@ def load_pack(folders: Iterable[Path]) -> RulePack:
                 seen[key] = rule.source
             rules.append(rule)
     rules.sort(key=lambda rule: rule.code)
-    return RulePack(rules, sections, core, classification, templates)
+    return RulePack(rules, sections, core, classification, templates, status)
 
 
 def _plain(node: Any) -> Any:

@@ -8,7 +8,44 @@ import pytest
 
 from safety_lint.rulepack import RulePackError, bundled_rules_dir, load_pack
 
-SPEC_IDS = ["production-safety-section", "default-test", "prod-high-risk", "stop-immediately", "production-warning", "three-questions", "proceed-only-if-confirmed", "cancel-on-failure", "no-exceptions", "agent-flag", "batch-section", "four-questions", "batch-impact", "confirm-once", "dry-run-recommended", "dry-run-exempt", "complete-once", "code-only-note", "critical-protocol-section", "critical-protocol-first", "never-without-confirmation", "check-env-at-start", "flag-false", "flag-true", "defense-in-depth", "no-auto-deploy", "environment-pass-through", "environment-handling-section", "no-confirmation-needed", "no-changes", "respect-environment", "claude-md-reference", "deployment-guide-reference", "agent-guide-reference", "rules-present", "unclassified"]
+SPEC_IDS = [
+    "production-safety-section",
+    "default-test",
+    "prod-high-risk",
+    "stop-immediately",
+    "production-warning",
+    "three-questions",
+    "proceed-only-if-confirmed",
+    "cancel-on-failure",
+    "no-exceptions",
+    "agent-flag",
+    "batch-section",
+    "four-questions",
+    "batch-impact",
+    "confirm-once",
+    "dry-run-recommended",
+    "dry-run-exempt",
+    "complete-once",
+    "code-only-note",
+    "critical-protocol-section",
+    "critical-protocol-first",
+    "never-without-confirmation",
+    "check-env-at-start",
+    "flag-false",
+    "flag-true",
+    "defense-in-depth",
+    "no-auto-deploy",
+    "environment-pass-through",
+    "environment-handling-section",
+    "no-confirmation-needed",
+    "no-changes",
+    "respect-environment",
+    "claude-md-reference",
+    "deployment-guide-reference",
+    "agent-guide-reference",
+    "rules-present",
+    "unclassified",
+]
 
 
 def test_every_requirement_id_of_the_spec_has_a_documented_rule() -> None:
