@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from . import suppress
 from .checks import REGISTRY, Context
 from .model import Classification, Document, FileResult, Target, Violation
 from .parse import NOT_FOUND
@@ -14,16 +15,22 @@ from .sections import split_sections
 
 @dataclass(frozen=True)
 class Selector:
-    """Which rules a run reports (`--select` / `--ignore`, by code or name)."""
+    """Which rules a run reports and how (`--select` / `--ignore`, per-rule severity,
+    whether suppressions need a reason). Keys are rule codes or names."""
 
     select: frozenset[str] = field(default_factory=frozenset)
     ignore: frozenset[str] = field(default_factory=frozenset)
+    severity: dict[str, str] = field(default_factory=dict)
+    require_reason: bool = False
 
     def wants(self, rule: Rule) -> bool:
         keys = {rule.code, rule.name}
         if self.select and not keys & self.select:
             return False
         return not keys & self.ignore
+
+    def severity_of(self, rule: Rule) -> str:
+        return self.severity.get(rule.code, self.severity.get(rule.name, rule.severity))
 
 
 def _mentions(doc: Document) -> str:
@@ -98,9 +105,32 @@ def check_document(
             for rule in pack.rules
             if applicable(rule, doc, None, "") is not None and rule.check != "builtin"
         ]
-    violations = [v for v in violations if selector.wants(_builtin(pack, v.requirement))]
+    if doc.readable and (doc.directives or "safety-lint" in doc.frontmatter.data):
+        violations = _suppress(doc, violations, pack, selector)
+    violations = [
+        replace(v, severity=selector.severity_of(rule))  # type: ignore[arg-type]
+        for v in violations
+        if selector.wants(rule := _builtin(pack, v.requirement))
+    ]
     violations.sort(key=lambda v: (v.line, v.column, v.rule))
     return result_for(doc.target, doc.name, classification, violations, met)
+
+
+def _suppress(
+    doc: Document, violations: list[Violation], pack: RulePack, selector: Selector
+) -> list[Violation]:
+    """Drop suppressed violations; report malformed and unused suppressions."""
+    found = suppress.collect(doc, pack, selector.require_reason, last_line=1 << 30)
+    kept = suppress.apply(violations, found, pack)
+    invalid, stale = _builtin(pack, "invalid-suppression"), _builtin(pack, "unused-suppression")
+    kept += [_violation(invalid, line, message) for line, message in found.problems]
+    wanted = {r.code for r in pack.rules if selector.wants(r)}
+    kept += [
+        _violation(stale, line, message)
+        for line, message in suppress.unused(found)
+        if message.split(" ", 1)[0] in wanted
+    ]
+    return kept
 
 
 def result_for(

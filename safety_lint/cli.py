@@ -29,6 +29,14 @@ class CheckFormat(str, Enum):
     json = "json"
 
 
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+    junit = "junit"
+
+
 def fail(message: str) -> NoReturn:
     typer.echo(f"safety-lint: error: {message}", err=True)
     raise typer.Exit(EXIT_ERROR)
@@ -91,10 +99,10 @@ def _selector(pack: Any, config: Any, select: list[str] | None, ignore: list[str
 
     chosen = _split(select) or frozenset(config.select)
     ignored = _split(ignore) | frozenset(config.ignore)
-    for key in sorted(chosen | ignored):
+    for key in sorted(chosen | ignored | set(config.severity)):
         if pack.find(key) is None:
             fail(f"unknown rule '{key}' (see `safety-lint rules`)")
-    return Selector(chosen, ignored)
+    return Selector(chosen, ignored, dict(config.severity), config.require_reason)
 
 
 PathsArg = Annotated[
@@ -112,8 +120,18 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Configuration 
 def check(
     paths: PathsArg = None,
     output_format: Annotated[
-        CheckFormat, typer.Option("--format", "--output-format", help="Output format.")
-    ] = CheckFormat.text,
+        list[OutputFormat] | None,
+        typer.Option(
+            "--format",
+            "--output-format",
+            help="Output format; repeat with --output-file for several "
+            "(default: github under GitHub Actions, else text).",
+        ),
+    ] = None,
+    output_file: Annotated[
+        list[Path] | None,
+        typer.Option("--output-file", help="Write the matching --format to this file."),
+    ] = None,
     select: Annotated[
         list[str] | None,
         typer.Option("--select", help="Only these rules (codes or names, comma-separated)."),
@@ -121,26 +139,88 @@ def check(
     ignore: Annotated[
         list[str] | None, typer.Option("--ignore", help="Skip these rules (codes or names).")
     ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", help="error (default) or warning: what makes the exit code 1."),
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Report only violations not in this baseline.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option("--write-baseline", help="Record today's violations and exit 0.")
+    ] = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option("--changed-since", help="Check only files changed since this git ref."),
+    ] = None,
     root: RootOpt = None,
     config_path: ConfigOpt = None,
 ) -> None:
     """Check commands, agents and core documents against the policy."""
     from . import report
+    from .baseline import BaselineError, apply, dump, load
+    from .discover import GitError, changed_files
     from .engine import lint
     from .engine import select as select_files
+    from .fsutil import atomic_write
+    from .outputs import render
 
     root, paths, config, pack = _prepare(paths, root, config_path)
     selector = _selector(pack, config, select, ignore)
-    selection = select_files(root, paths, pack, config)
+    fail_on = fail_on or config.fail_on
+    if fail_on not in ("error", "warning"):
+        fail(f"--fail-on takes error or warning, not '{fail_on}'")
+    formats = [f.value for f in output_format or []] or (
+        ["github"] if os.environ.get("GITHUB_ACTIONS") == "true" else ["text"]
+    )
+    files = list(output_file or [])
+    if len(files) > len(formats):
+        fail("more --output-file than --format options: pair each file with a format")
+    if len(formats) - len(files) > 1:
+        fail("only one --format can go to standard output; give the others an --output-file")
+    if changed_since is not None:
+        if paths:
+            fail("--changed-since takes no paths: it selects the changed files itself")
+        try:
+            paths = changed_files(root, changed_since)
+        except GitError as err:
+            fail(str(err))
+        if not paths:
+            typer.echo(f"no files changed since {changed_since}", err=True)
+            raise typer.Exit(EXIT_CLEAN)
+    selection = select_files(root, paths, pack, config, changed=changed_since is not None)
     for path, message in selection.problems:
         typer.echo(f"{path}: {message}", err=True)
-    run = lint(selection, pack, config, selector)
-    if output_format is CheckFormat.json:
-        typer.echo(report.to_json(run.results), nl=False)
-    else:
-        style = _style if _use_color() else report.plain
-        typer.echo(report.text(run.results, style), nl=False, color=_use_color())
-    failing = any(r.status != "pass" for r in run.results)
+    results = lint(selection, pack, config, selector).results
+    if write_baseline is not None:
+        atomic_write(write_baseline, dump(results).encode("utf-8"))
+        count = sum(len(r.violations) for r in results)
+        typer.echo(f"wrote {count} violations to baseline {write_baseline}", err=True)
+        raise typer.Exit(EXIT_CLEAN)
+    if baseline is not None:
+        try:
+            results, hidden = apply(results, load(baseline), pack)
+        except BaselineError as err:
+            fail(str(err))
+        if hidden:
+            typer.echo(f"{hidden} violations in the baseline not shown", err=True)
+    for fmt, target in zip(formats, files, strict=False):
+        atomic_write(target, render(fmt, results, pack, report.plain).encode("utf-8"))
+    if len(formats) > len(files):
+        fmt = formats[-1]
+        style = _style if _use_color() and fmt == "text" else report.plain
+        typer.echo(render(fmt, results, pack, style), nl=False, color=_use_color())
+    else:  # every format went to a file: the human summary still goes to the terminal
+        typer.echo(report.text(results, report.plain), nl=False)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path and "github" in formats:
+        from .github import step_summary
+
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(results))
+    failing = any(r.status != "pass" for r in results)
+    if fail_on == "warning":
+        failing = failing or any(r.violations for r in results)
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
@@ -191,7 +271,6 @@ def status(
     """Regenerate the implementation-status document from the lint results (stdout by default)."""
     import difflib
 
-    from .check import Selector
     from .engine import lint
     from .engine import select as select_files
     from .fsutil import atomic_write
@@ -203,12 +282,7 @@ def status(
         fail(f"{root_arg}: not a directory")
     root, _, config, pack = _prepare([root_arg] if root_arg else [], None, config_path)
     target = root / (path or config.status.path)
-    run = lint(
-        select_files(root, [], pack, config),
-        pack,
-        config,
-        Selector(frozenset(config.select), frozenset(config.ignore)),
-    )
+    run = lint(select_files(root, [], pack, config), pack, config, _selector(pack, config, None, None))
     raw: bytes | None = None
     existing: str | None = None
     if target.exists():
@@ -233,6 +307,23 @@ def status(
         raise typer.Exit(EXIT_FINDINGS)
     atomic_write(target, document.encode("utf-8"))
     typer.echo(f"wrote {rel}", err=True)
+
+
+@app.command("config")
+def config_command(
+    root: Annotated[Path | None, typer.Argument(metavar="[ROOT]", help="Repository root.")] = None,
+    config_path: ConfigOpt = None,
+) -> None:
+    """Print the effective configuration and where each value came from."""
+    from .config import effective
+    from .engine import core_documents
+    from .rulepack import bundled_rules_dir
+
+    if root is not None and not root.is_dir():
+        fail(f"{root}: not a directory")
+    root, _, config, pack = _prepare([root] if root else [], None, config_path)
+    folders = [bundled_rules_dir(), *config.rule_folders]
+    typer.echo(effective(config, core_documents(pack, config), folders), nl=False)
 
 
 @app.command("rules")

@@ -48,21 +48,30 @@ class StatusConfig:
 @dataclass
 class Config:
     source: Path | None = None
+    include: list[str] = field(default_factory=list)  # globs; empty: every command, agent, doc
     exclude: list[str] = field(default_factory=list)
     classes: list[tuple[str, str]] = field(default_factory=list)  # (glob, class)
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     core_documents: list[str] | None = None  # None: the rule pack's list
+    severity: dict[str, str] = field(default_factory=dict)  # rule code or name -> severity
+    require_reason: bool = False
+    fail_on: str = "error"  # "warning": warnings fail the run too
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     rule_folders: list[Path] = field(default_factory=list)
     status: StatusConfig = field(default_factory=StatusConfig)
+    set_keys: set[str] = field(default_factory=set)  # keys the file set (the rest are defaults)
 
 
 KEYS = (
+    "include",
     "exclude",
     "classes",
     "select",
     "ignore",
+    "severity",
+    "require-reason",
+    "fail-on",
     "core-documents",
     "max-file-size",
     "rules",
@@ -102,8 +111,21 @@ class _Checker:
 def parse_config(path: Path, data: Any, text: str) -> Config:
     c = _Checker(path, text)
     c.keys(data, KEYS, "the configuration")
-    config = Config(source=path)
+    config = Config(source=path, set_keys={str(k) for k in data})
+    config.include = c.strings(data, "include")
     config.exclude = c.strings(data, "exclude")
+    severity = data.get("severity", {})
+    if not isinstance(severity, dict) or not all(
+        v in ("error", "warning") for v in severity.values()
+    ):
+        raise c.fail("severity", "'severity' maps rule codes or names to error or warning")
+    config.severity = {str(k): str(v) for k, v in severity.items()}
+    if not isinstance(data.get("require-reason", False), bool):
+        raise c.fail("require-reason", "'require-reason' must be true or false")
+    config.require_reason = data.get("require-reason", False)
+    if data.get("fail-on", "error") not in ("error", "warning"):
+        raise c.fail("fail-on", "'fail-on' must be error or warning")
+    config.fail_on = data.get("fail-on", "error")
     config.select = c.strings(data, "select")
     config.ignore = c.strings(data, "ignore")
     if "core-documents" in data:
@@ -211,3 +233,35 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read configuration: {err}") from None
     return Config()
+
+
+def effective(config: Config, core_documents: list[str], rule_folders: list[Path]) -> str:
+    """The configuration in force, as YAML, each value marked with where it came from."""
+    import json
+
+    origin = str(config.source) if config.source else "no configuration file found"
+    values: list[tuple[str, object]] = [
+        ("include", config.include),
+        ("exclude", config.exclude),
+        ("classes", dict(config.classes)),
+        ("select", config.select),
+        ("ignore", config.ignore),
+        ("severity", config.severity),
+        ("require-reason", config.require_reason),
+        ("fail-on", config.fail_on),
+        ("core-documents", core_documents),
+        ("max-file-size", config.max_file_size),
+        ("rules", [str(p) for p in rule_folders]),
+        ("status", {
+            "path": config.status.path,
+            "phases": [{"title": p.title, "items": [i.label for i in p.items]} for p in config.status.phases],
+            "priorities": config.status.priorities,
+        }),
+    ]
+    lines = [f"# configuration: {origin}"]
+    for key, value in values:
+        where = config.source.name if config.source and key in config.set_keys else "default"
+        if key == "rules":
+            where = "bundled rule pack" + (" + configuration" if "rules" in config.set_keys else "")
+        lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}  # {where}")
+    return "\n".join(lines) + "\n"

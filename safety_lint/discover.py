@@ -46,6 +46,31 @@ def git_toplevel(start: Path) -> Path | None:
     return Path(out.stdout.strip())
 
 
+class GitError(Exception):
+    """git could not answer (not a repository, unknown ref): a usage error."""
+
+
+def changed_files(root: Path, ref: str) -> list[Path]:
+    """Files changed since `ref` (committed, staged or not) and new untracked files."""
+    commands = (
+        ["git", "diff", "--name-only", "--diff-filter=d", "--no-renames", ref, "--"],
+        ["git", "ls-files", "--others", "--exclude-standard"],
+    )
+    names: set[str] = set()
+    for command in commands:
+        try:
+            out = subprocess.run(
+                command, cwd=root, capture_output=True, text=True, check=False, timeout=60
+            )
+        except (OSError, subprocess.SubprocessError) as err:
+            raise GitError(f"git failed: {err}") from None
+        if out.returncode != 0:
+            raise GitError(f"git {' '.join(command[1:3])}: {out.stderr.strip() or 'failed'}")
+        names.update(line for line in out.stdout.splitlines() if line)
+    top = git_toplevel(root) or root
+    return sorted(p for name in names if (p := top / name).is_file())
+
+
 def default_root(cwd: Path) -> Path:
     return git_toplevel(cwd) or cwd
 
@@ -66,7 +91,8 @@ def kind_of(rel: str, core_documents: Sequence[str]) -> Kind | None:
     return None
 
 
-def excluded(rel: str, patterns: Sequence[str]) -> bool:
+def matches_any(rel: str, patterns: Sequence[str]) -> bool:
+    """A glob match, or `rel` lies below a folder pattern."""
     return any(fnmatchcase(rel, p) or rel.startswith(p.rstrip("/") + "/") for p in patterns)
 
 
@@ -101,7 +127,10 @@ def relative(path: Path, root: Path) -> str:
 
 
 def discover_repository(
-    root: Path, core_documents: Sequence[str], exclude: Sequence[str] = ()
+    root: Path,
+    core_documents: Sequence[str],
+    exclude: Sequence[str] = (),
+    include: Sequence[str] = (),
 ) -> Selection:
     """Every command, agent and core document under `root`."""
     problems: list[tuple[str, str]] = []
@@ -114,10 +143,14 @@ def discover_repository(
         for path in _walk_markdown(top, root_real, problems):
             rel = relative(path, root)
             kind = kind_of(rel, core_documents)
-            if kind and not excluded(rel, exclude):
+            if (
+                kind
+                and not matches_any(rel, exclude)
+                and (not include or matches_any(rel, include))
+            ):
                 found[rel] = Target(path=path, rel=rel, kind=kind)
     for rel in core_documents:
-        if not excluded(rel, exclude):
+        if not matches_any(rel, exclude) and (not include or matches_any(rel, include)):
             # Listed even when missing: the check reports a missing core document.
             found[rel] = Target(path=root / rel, rel=rel, kind="document")
     targets = [found[k] for k in sorted(found)]
@@ -140,7 +173,7 @@ def select_paths(
         for path in candidates:
             rel = relative(path, root)
             kind = kind_of(rel, core_documents)
-            if kind is None or excluded(rel, exclude):
+            if kind is None or matches_any(rel, exclude):
                 selection.skipped.append(rel)
                 continue
             found[rel] = Target(

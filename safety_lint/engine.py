@@ -27,12 +27,22 @@ def core_documents(pack: RulePack, config: Config) -> list[str]:
     return config.core_documents if config.core_documents is not None else pack.core_documents
 
 
-def select(root: Path, paths: Iterable[Path], pack: RulePack, config: Config) -> Selection:
+def select(
+    root: Path, paths: Iterable[Path], pack: RulePack, config: Config, changed: bool = False
+) -> Selection:
+    """The whole repository, or the given files. With `changed` (a --changed-since run), a
+    changed core document brings in the repository-level checks of every core document."""
     paths = list(paths)
     docs = core_documents(pack, config)
-    if not paths:
-        return discover_repository(root, docs, config.exclude)
-    return select_paths(root, paths, docs, config.exclude)
+    if not paths and not changed:
+        return discover_repository(root, docs, config.exclude, config.include)
+    selection = select_paths(root, paths, docs, config.exclude)
+    if changed and any(t.kind == "document" for t in selection.targets):
+        whole = discover_repository(root, docs, config.exclude, config.include)
+        known = {t.rel for t in selection.targets}
+        extra = [t for t in whole.targets if t.kind == "document" and t.rel not in known]
+        selection.targets = sorted(selection.targets + extra, key=lambda t: t.rel)
+    return selection
 
 
 def _agent_names(doc: Document) -> set[str]:

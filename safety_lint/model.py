@@ -82,6 +82,7 @@ class Document:
     body_start: int  # 1-based line where the body begins
     name: str  # /command-name, agent name, or document title
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    directives: list[tuple[int, int, str, str]] = field(default_factory=list)  # suppressions
 
     @property
     def readable(self) -> bool:

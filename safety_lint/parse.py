@@ -15,6 +15,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from .model import Block, Diagnostic, Document, Frontmatter, Target
+from .suppress import scan_directives
 
 _FENCE_OPEN = re.compile(r"^---[ \t]*$")
 _FENCE_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -237,6 +238,8 @@ def parse_text(target: Target, text: str) -> Document:
     doc = Document(
         target, fm, blocks, body_index + 1, display_name(target, fm, blocks), diagnostics
     )
+    if "safety-lint-" in text:
+        doc.directives = scan_directives(lines, blocks)
     return doc
 
 

@@ -66,6 +66,7 @@ class Rule:
     questions: tuple[re.Pattern[str], ...] = ()  # protocol kind
     question_texts: tuple[str, ...] = ()
     source: str = ""  # file:line, for messages about the rule itself
+    suppressible: bool = True  # false: no suppression or baseline can silence it
 
 
 @dataclass(eq=False)  # hashable by identity: compiled settings are cached per pack
@@ -206,7 +207,18 @@ def _parts(r: _Reader, node: Any) -> tuple[Part, ...]:
     return tuple(parts)
 
 
-RULE_KEYS = ("code", "name", "severity", "check", "applies", "options", "done", "todo", "doc")
+RULE_KEYS = (
+    "code",
+    "name",
+    "severity",
+    "check",
+    "applies",
+    "options",
+    "done",
+    "todo",
+    "doc",
+    "suppressible",
+)
 DOC_KEYS = ("what", "why", "fix", "example")
 
 
@@ -235,6 +247,7 @@ def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
         todo=r.string(node, "todo", ""),
         doc={k: r.string(doc, k) for k in doc},
         source=f"{r.path.name}:{_line(node)}",
+        suppressible=_boolean(r, node, "suppressible", True),
     )
     if check in ("section", "first-section"):
         r.keys(options, ("section",), ("section",), f"options of rule {code}")
@@ -256,6 +269,13 @@ def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
     if options:
         raise r.fail(node, "options", f"a '{check}' rule takes no options")
     return rule
+
+
+def _boolean(r: _Reader, node: Any, key: str, default: bool) -> bool:
+    value = node.get(key, default)
+    if not isinstance(value, bool):
+        raise r.fail(node, key, f"'{key}' must be true or false")
+    return value
 
 
 def _replace(rule: Rule, **changes: Any) -> Rule:
