@@ -282,7 +282,9 @@ def status(
         fail(f"{root_arg}: not a directory")
     root, _, config, pack = _prepare([root_arg] if root_arg else [], None, config_path)
     target = root / (path or config.status.path)
-    run = lint(select_files(root, [], pack, config), pack, config, _selector(pack, config, None, None))
+    run = lint(
+        select_files(root, [], pack, config), pack, config, _selector(pack, config, None, None)
+    )
     raw: bytes | None = None
     existing: str | None = None
     if target.exists():

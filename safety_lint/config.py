@@ -252,11 +252,17 @@ def effective(config: Config, core_documents: list[str], rule_folders: list[Path
         ("core-documents", core_documents),
         ("max-file-size", config.max_file_size),
         ("rules", [str(p) for p in rule_folders]),
-        ("status", {
-            "path": config.status.path,
-            "phases": [{"title": p.title, "items": [i.label for i in p.items]} for p in config.status.phases],
-            "priorities": config.status.priorities,
-        }),
+        (
+            "status",
+            {
+                "path": config.status.path,
+                "phases": [
+                    {"title": p.title, "items": [i.label for i in p.items]}
+                    for p in config.status.phases
+                ],
+                "priorities": config.status.priorities,
+            },
+        ),
     ]
     lines = [f"# configuration: {origin}"]
     for key, value in values:

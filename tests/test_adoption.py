@@ -1,0 +1,285 @@
+"""Adopting safety-lint: suppressions, baselines, changed files, configuration, exit policy."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+CMD = ".claude/commands/project/"
+
+
+def cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "safety_lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1", **env},
+    )
+
+
+def violations(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str, int]]:
+    data = json.loads(result.stdout)
+    return [
+        (f["path"].rsplit("/", 1)[-1], v["rule"], v["line"])
+        for f in data["files"]
+        for v in f["violations"]
+    ]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = shutil.copytree(FIXTURES / "rules/documents/pass", tmp_path / "repo")
+    (root / CMD).mkdir(parents=True)
+    shutil.copy(FIXTURES / "rules/commands/deploy-no-section.md", root / CMD / "bad.md")
+    shutil.copy(FIXTURES / "rules/commands/deploy-no-agent.md", root / CMD / "good.md")
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+# --- suppressions ---------------------------------------------------------------------------
+
+
+def test_disable_next_line(repo: Path) -> None:
+    edit(
+        repo / CMD / "bad.md",
+        "# Deploy Loader",
+        "<!-- safety-lint-disable-next-line PS101 -- legacy, TICKET-1 -->\n# Deploy Loader",
+    )
+    result = cli(repo, "check", ".", "--format", "json")
+    assert result.returncode == 0, result.stdout
+    assert violations(result) == []
+
+
+def test_disable_by_name_in_a_range(repo: Path) -> None:
+    edit(
+        repo / CMD / "bad.md",
+        "# Deploy Loader",
+        "<!-- safety-lint-disable production-safety-section -->\n# Deploy Loader\n<!-- safety-lint-enable production-safety-section -->",
+    )
+    assert cli(repo, "check", ".").returncode == 0
+
+
+def test_frontmatter_ignore(repo: Path) -> None:
+    edit(
+        repo / CMD / "bad.md",
+        "description:",
+        'safety-lint: {ignore: [PS101], reason: "migrating"}\ndescription:',
+    )
+    assert cli(repo, "check", ".").returncode == 0
+
+
+def test_directive_inside_code_is_not_a_directive(repo: Path) -> None:
+    edit(
+        repo / CMD / "bad.md",
+        "# Deploy Loader",
+        "```\n<!-- safety-lint-disable-next-line PS101 -->\n```\n# Deploy Loader",
+    )
+    assert ("bad.md", "PS101", 8) in violations(cli(repo, "check", ".", "--format", "json"))
+
+
+@pytest.mark.parametrize(
+    ("directive", "message"),
+    [
+        (
+            "<!-- safety-lint-disabel-next-line PS101 -->",
+            "unknown directive `safety-lint-disabel-next-line`",
+        ),
+        ("<!-- safety-lint-disable-next-line PS999 -->", "unknown rule(s) in suppression: PS999"),
+        (
+            "<!-- safety-lint-disable-next-line -->",
+            "`safety-lint-disable-next-line` needs the rules it applies to",
+        ),
+        (
+            "<!-- safety-lint-enable PS101 -->",
+            "`safety-lint-enable PS101` without a matching disable",
+        ),
+    ],
+)
+def test_malformed_directive_is_reported_and_suppresses_nothing(
+    repo: Path, directive: str, message: str
+) -> None:
+    edit(repo / CMD / "bad.md", "# Deploy Loader", f"{directive}\n# Deploy Loader")
+    result = cli(repo, "check", ".")
+    assert result.returncode == 1
+    assert f"bad.md:5:1: PS006 invalid-suppression {message}" in result.stdout
+    assert "bad.md:6:1: PS101 production-safety-section" in result.stdout
+
+
+def test_unused_suppression_is_a_warning(repo: Path) -> None:
+    edit(
+        repo / CMD / "good.md",
+        "# Deploy Loader",
+        "<!-- safety-lint-disable-next-line PS101 -->\n# Deploy Loader",
+    )
+    result = cli(repo, "check", ".", "--ignore", "PS101")
+    assert "good.md" not in result.stdout  # the rule is not selected: not "unused"
+    result = cli(repo, "check", ".", "--select", "PS101,PS007")
+    assert (
+        "good.md:5:1: PS007 unused-suppression [warning] PS101 is suppressed here" in result.stdout
+    )
+
+
+def test_reason_can_be_required(repo: Path) -> None:
+    (repo / ".safety-lint.yaml").write_text("require-reason: true\n")
+    edit(
+        repo / CMD / "bad.md",
+        "# Deploy Loader",
+        "<!-- safety-lint-disable-next-line PS101 -->\n# Deploy Loader",
+    )
+    result = cli(repo, "check", ".")
+    assert "PS006 invalid-suppression suppression needs a reason" in result.stdout
+    edit(repo / CMD / "bad.md", "PS101 -->", "PS101 -- migrating -->")
+    assert cli(repo, "check", ".").returncode == 0
+
+
+def test_a_rule_marked_not_suppressible_cannot_be_suppressed(repo: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "hard.yaml").write_text(
+        "rules:\n  - code: PS950\n    name: no-yolo\n    severity: error\n    check: statement\n"
+        "    suppressible: false\n    applies: [{kind: command}]\n    options: {patterns: ['never yolo']}\n"
+        "    doc: {what: w, why: y, fix: f, example: e}\n"
+    )
+    (repo / ".safety-lint.yaml").write_text(f"rules: ['{extra}']\nselect: [PS950]\n")
+    edit(
+        repo / CMD / "good.md",
+        "# Deploy Loader",
+        "<!-- safety-lint-disable-next-line PS950 -->\n# Deploy Loader",
+    )
+    assert ("good.md", "PS950", 6) in violations(cli(repo, "check", ".", "--format", "json"))
+
+
+# --- baselines ------------------------------------------------------------------------------
+
+
+def test_baseline_reports_only_new_violations(repo: Path) -> None:
+    assert cli(repo, "check", ".", "--write-baseline", "baseline.json").returncode == 0
+    data = json.loads((repo / "baseline.json").read_text())
+    assert [(v["path"], v["rule"]) for v in data["violations"]] == [(CMD + "bad.md", "PS101")]
+    # An edit elsewhere moves the violation's line: still baselined.
+    edit(repo / CMD / "bad.md", "# Deploy Loader", "# Deploy Loader\n\nMore intro.\n")
+    assert cli(repo, "check", ".", "--baseline", "baseline.json").returncode == 0
+    # A new violation is reported.
+    edit(repo / CMD / "good.md", "1. **STOP immediately** before any operation\n", "")
+    result = cli(repo, "check", ".", "--baseline", "baseline.json", "--format", "json")
+    assert result.returncode == 1
+    assert violations(result) == [("good.md", "PS104", 16)]
+    assert "1 violations in the baseline not shown" in result.stderr
+
+
+def test_bad_baseline_is_a_usage_error(repo: Path) -> None:
+    (repo / "b.json").write_text("[1, 2]")
+    result = cli(repo, "check", ".", "--baseline", "b.json")
+    assert result.returncode == 2 and "not a safety-lint baseline" in result.stderr
+
+
+# --- changed files --------------------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x.invalid",
+    }
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+
+
+def test_changed_since_checks_only_changed_files(repo: Path) -> None:
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    edit(repo / CMD / "good.md", "Deploys one", "Deploys exactly one")
+    result = cli(repo, "check", "--changed-since", "HEAD")
+    assert result.returncode == 0
+    assert result.stdout.strip().endswith(
+        "1 file checked: 1 passed, 0 failed, 0 in error; 0 errors, 0 warnings"
+    )
+    (repo / "CLAUDE.md").unlink()
+    (repo / "docs/guides/agent-guide.md").write_text("# Agent Guide\n")
+    result = cli(repo, "check", "--changed-since", "HEAD")
+    assert "CLAUDE.md:1:1: PS301" in result.stdout  # a core document changed: all are checked
+    assert "bad.md" not in result.stdout
+    assert cli(repo, "check", "--changed-since", "no-such-ref").returncode == 2
+
+
+# --- configuration and exit policy ----------------------------------------------------------
+
+
+def test_per_rule_severity_and_fail_on(repo: Path) -> None:
+    (repo / ".safety-lint.yaml").write_text("severity: {production-safety-section: warning}\n")
+    result = cli(repo, "check", ".")
+    assert result.returncode == 0
+    assert "PS101 production-safety-section [warning]" in result.stdout
+    assert cli(repo, "check", ".", "--fail-on", "warning").returncode == 1
+    (repo / ".safety-lint.yaml").write_text("severity: {PS101: warning}\nfail-on: warning\n")
+    assert cli(repo, "check", ".").returncode == 1
+
+
+def test_include_and_exclude(repo: Path) -> None:
+    (repo / ".safety-lint.yaml").write_text(
+        "include: ['.claude/**']\nexclude: ['.claude/commands/project/bad.md']\n"
+    )
+    result = cli(repo, "check", ".")
+    assert result.returncode == 0
+    assert (
+        result.stdout.strip()
+        == "1 file checked: 1 passed, 0 failed, 0 in error; 0 errors, 0 warnings"
+    )
+    # Explicit files: the exclude still applies, the include globs are never merged in.
+    result = cli(repo, "check", CMD + "bad.md", CMD + "good.md")
+    assert result.stdout.strip().startswith("1 file checked")
+
+
+def test_config_command_shows_values_and_origins(repo: Path) -> None:
+    (repo / ".safety-lint.yaml").write_text("exclude: [x]\n")
+    out = cli(repo, "config", ".").stdout
+    assert out.splitlines()[0] == "# configuration: .safety-lint.yaml"
+    assert 'exclude: ["x"]  # .safety-lint.yaml' in out
+    assert 'fail-on: "error"  # default' in out
+
+
+# --- output files ---------------------------------------------------------------------------
+
+
+def test_several_formats_in_one_run(repo: Path) -> None:
+    result = cli(
+        repo,
+        "check",
+        ".",
+        "--format",
+        "json",
+        "--output-file",
+        "out.json",
+        "--format",
+        "junit",
+        "--output-file",
+        "out.xml",
+    )
+    assert result.returncode == 1
+    assert json.loads((repo / "out.json").read_text())["summary"]["fail"] == 1
+    assert (repo / "out.xml").read_text().startswith("<?xml")
+    assert "bad.md:5:1: PS101" in result.stdout  # the human summary still goes to the terminal
+
+
+def test_github_format_is_automatic_under_actions(repo: Path, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    result = cli(repo, "check", ".", GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
+    assert result.stdout.startswith("::error file=.claude/commands/project/bad.md,line=5,col=1,")
+    assert "bad.md" in summary.read_text()
