@@ -38,16 +38,39 @@ def explain(rule: Rule, pack: RulePack) -> str:
     if rule.question_texts:
         lines += ["", "The questions, worded exactly and in this order:", ""]
         lines += [f"{i}. {q}" for i, q in enumerate(rule.question_texts, 1)]
-    if "example" in rule.doc:
-        lines += [
-            "",
-            "**Passing example.**",
-            "",
-            "```markdown",
-            rule.doc["example"].rstrip("\n"),
-            "```",
-        ]
+    for key, label in (("example", "Passing example"), ("failing", "Failing example")):
+        if key in rule.doc:
+            lines += ["", f"**{label}.**", "", "````markdown", rule.doc[key].rstrip("\n"), "````"]
     return "\n".join(lines) + "\n"
+
+
+def rules_markdown(pack: RulePack) -> str:
+    """docs/rules.md: every rule's documentation, generated from the rule pack."""
+    head = [
+        "# safety-lint rules",
+        "",
+        "<!-- Generated from the rule pack (rules/*.yaml) by `python -m safety_lint.ruledoc`;",
+        "     tests/test_docs.py keeps it in sync. Do not edit by hand. -->",
+        "",
+        "Every rule has a stable code, a name equal to the policy's requirement id, a severity,",
+        "and the documentation below (`safety-lint explain RULE` prints the same text).",
+        "",
+        "| code | name | severity | applies to |",
+        "| --- | --- | --- | --- |",
+    ]
+    head += [
+        f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity} | {applies_text(r)} |"
+        for r in pack.rules
+    ]
+    return "\n".join(head) + "\n\n" + "\n".join(explain(r, pack) for r in pack.rules)
+
+
+if __name__ == "__main__":  # python -m safety_lint.ruledoc > docs/rules.md
+    import sys
+
+    from .rulepack import default_pack
+
+    sys.stdout.write(rules_markdown(default_pack()))
 
 
 def rules_table(pack: RulePack) -> str:
