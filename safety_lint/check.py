@@ -97,7 +97,9 @@ def check_document(
                 continue
             if not findings:
                 met.append(rule.name)
-            violations.extend(_violation(rule, f.line, f.message) for f in findings)
+            violations.extend(
+                replace(_violation(rule, f.line, f.message), fixable=f.fixable) for f in findings
+            )
     elif doc.target.kind == "document" and doc.diagnostics[0].message == NOT_FOUND:
         # A missing core document fails the rules that apply to it, instead of an read error.
         violations = [

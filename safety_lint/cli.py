@@ -153,6 +153,13 @@ def check(
         str | None,
         typer.Option("--changed-since", help="Check only files changed since this git ref."),
     ] = None,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Insert missing required sections, then report the rest.")
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option("--diff", help="Print the diff of what --fix would change; write nothing."),
+    ] = False,
     root: RootOpt = None,
     config_path: ConfigOpt = None,
 ) -> None:
@@ -191,7 +198,12 @@ def check(
     selection = select_files(root, paths, pack, config, changed=changed_since is not None)
     for path, message in selection.problems:
         typer.echo(f"{path}: {message}", err=True)
-    results = lint(selection, pack, config, selector).results
+    run = lint(selection, pack, config, selector)
+    if fix or diff:
+        run = _fix(run, pack, config, selector, write=fix and not diff)
+        if diff:
+            raise typer.Exit(EXIT_FINDINGS if run is None else EXIT_CLEAN)
+    results = run.results
     if write_baseline is not None:
         atomic_write(write_baseline, dump(results).encode("utf-8"))
         count = sum(len(r.violations) for r in results)
@@ -222,6 +234,41 @@ def check(
     if fail_on == "warning":
         failing = failing or any(r.violations for r in results)
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool) -> Any:
+    """--fix writes the fixes and returns the run checked again; --diff prints them and returns
+    None when there was something to fix."""
+    import difflib
+
+    from .engine import fix, lint
+    from .fix import Encoded
+    from .fsutil import atomic_write
+
+    outcomes = fix(run, pack, config, selector)
+    for o in outcomes:
+        if o.problem:
+            typer.echo(f"{o.path}: {o.problem}", err=True)
+    done = [o for o in outcomes if o.fixed is not None]
+    if not write:
+        for o in done:
+            a, b = o.original.splitlines(keepends=True), (o.fixed or "").splitlines(keepends=True)
+            typer.echo("".join(difflib.unified_diff(a, b, f"a/{o.path}", f"b/{o.path}")), nl=False)
+        count = sum(len(o.fixed_rules) for o in done)
+        typer.echo(f"{count} violations fixable in {len(done)} files (run with --fix)", err=True)
+        return None if done else run
+    for o in done:
+        path = run.selection.root / o.path
+        data = path.read_bytes()
+        if Encoded.of(data).decode(data) != o.original:  # changed under us: leave it alone
+            typer.echo(f"{o.path}: changed while fixing; not written", err=True)
+            continue
+        atomic_write(path, Encoded.of(data).encode(o.fixed or ""))
+    fixed = sum(len(o.fixed_rules) for o in done)
+    again = lint(run.selection, pack, config, selector)
+    remaining = sum(len(r.violations) for r in again.results)
+    typer.echo(f"fixed {fixed} violations in {len(done)} files; {remaining} remain", err=True)
+    return again
 
 
 @app.command()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .check import Selector, check_document, result_for
 from .classify import classify
 from .config import Config
 from .discover import Selection, discover_repository, select_paths
+from .fix import Encoded, FixOutcome, fix_document
 from .model import Classification, Document, FileResult, Target, Violation
-from .parse import parse_file
+from .parse import parse_file, parse_text
 from .rulepack import RulePack
 
 
@@ -21,6 +22,7 @@ class Run:
     selection: Selection
     results: list[FileResult]
     classifications: dict[str, Classification]
+    agent_classes: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def core_documents(pack: RulePack, config: Config) -> list[str]:
@@ -108,4 +110,30 @@ def lint(selection: Selection, pack: RulePack, config: Config, selector: Selecto
         except Exception as err:
             results[rel] = internal_error(doc.target, pack, err)
     ordered = [results[k] for k in sorted(results)]
-    return Run(selection, ordered, classifications)
+    return Run(selection, ordered, classifications, classes)
+
+
+def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[FixOutcome]:
+    """What `--fix` would write for each file with a fixable violation (nothing is written)."""
+    outcomes = []
+    targets = {t.rel: t for t in run.selection.targets}
+    for result in run.results:
+        if not any(v.fixable for v in result.violations):
+            continue
+        target = targets[result.path]
+        try:
+            data = target.path.read_bytes()
+            encoded = Encoded.of(data)
+            text = encoded.decode(data)
+        except (OSError, UnicodeDecodeError) as err:
+            outcomes.append(FixOutcome(result.path, "", None, [], f"cannot read: {err}"))
+            continue
+        doc = parse_text(target, text)
+
+        def recheck(fixed: str, target: Target = target) -> tuple[FileResult, Classification]:
+            again = parse_text(target, fixed)
+            cls = classify(again, pack, config.classes, run.agent_classes)
+            return check_document(again, cls, pack, selector), cls
+
+        outcomes.append(fix_document(doc, result, text, pack, recheck))
+    return outcomes

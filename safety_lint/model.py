@@ -118,6 +118,7 @@ class Violation:
     line: int
     column: int
     message: str
+    fixable: bool = False  # `check --fix` can insert what is missing
 
 
 @dataclass

@@ -50,10 +50,16 @@ def text(results: Sequence[FileResult], style: Style = plain) -> str:
             where = style(f"{result.path}:{v.line}:{v.column}:", bold=True)
             code = style(v.rule, fg="red" if v.severity == "error" else "yellow", bold=True)
             mark = style(" [warning]", fg="yellow") if v.severity == "warning" else ""
-            lines.append(f"{where} {code} {v.requirement}{mark} {v.message}")
+            fix = style(" [*]", fg="cyan") if v.fixable else ""
+            lines.append(f"{where} {code} {v.requirement}{mark}{fix} {v.message}")
     if lines:
         lines.append("")
     lines.append(summary_line(results))
+    fixable = sum(v.fixable for r in results for v in r.violations)
+    if fixable:
+        lines.append(
+            f"[*] {fixable} fixable with `safety-lint check --fix` (a missing section is inserted)"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -75,6 +81,7 @@ def file_json(result: FileResult) -> dict[str, Any]:
                 "line": v.line,
                 "column": v.column,
                 "message": v.message,
+                "fixable": v.fixable,
             }
             for v in result.violations
         ],

@@ -235,7 +235,7 @@ def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
         raise r.fail(node, "applies", "'applies' must be a list")
     applies = tuple(_applies(r, a, sections) for a in applies_raw)
     doc = node.get("doc")
-    r.keys(doc, DOC_KEYS, DOC_KEYS[:4], f"the doc of rule {code}")
+    r.keys(doc, DOC_KEYS, DOC_KEYS, f"the doc of rule {code}")
     options = node.get("options", {})
     rule = Rule(
         code=code,

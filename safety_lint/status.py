@@ -19,17 +19,11 @@ from .model import FileResult
 from .parse import parse_blocks
 from .rulepack import RulePack
 from .status_render import Results, completed, criteria, overview, priority, remaining, rollout
-from .text import heading_key
+from .text import heading_key, lines_with_endings
 
 ORDER = ("overview", "completed", "remaining", "rollout", "criteria", "priority")
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _TASK = re.compile(r"^\s*[-*+]\s+\[([ xX])\]\s+(.*?)\s*$")
 _RULE_LINE = re.compile(r"^\s*(---+|\*\*\*+|___+)\s*$")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their own endings, so kept parts stay byte for byte."""
-    return _LINE.findall(text)
 
 
 def today() -> dt.date:
@@ -142,7 +136,7 @@ def generate(existing: str | None, inputs: Inputs, date: dt.date | None = None) 
     else:
         if existing.startswith("\ufeff"):
             bom, existing = "\ufeff", existing[1:]
-        lines = split_lines(existing)
+        lines = lines_with_endings(existing)
         newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
         fm, body = [], lines
         if lines and lines[0].rstrip("\r\n") == "---":

@@ -29,3 +29,11 @@ def normalize(text: str) -> str:
 def heading_key(text: str) -> str:
     """Normalised heading text used to match required section headings."""
     return normalize(text).strip(" #")
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def lines_with_endings(text: str) -> list[str]:
+    """Lines with their own endings (CRLF, CR or LF), so kept parts stay byte for byte."""
+    return _LINE.findall(text)

@@ -152,7 +152,7 @@ def test_a_rule_marked_not_suppressible_cannot_be_suppressed(repo: Path, tmp_pat
     (extra / "hard.yaml").write_text(
         "rules:\n  - code: PS950\n    name: no-yolo\n    severity: error\n    check: statement\n"
         "    suppressible: false\n    applies: [{kind: command}]\n    options: {patterns: ['never yolo']}\n"
-        "    doc: {what: w, why: y, fix: f, example: e}\n"
+        "    doc: {what: w, why: y, fix: f, example: e, failing: x}\n"
     )
     (repo / ".safety-lint.yaml").write_text(f"rules: ['{extra}']\nselect: [PS950]\n")
     edit(

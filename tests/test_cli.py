@@ -97,6 +97,7 @@ def test_json_contract(repo: Path) -> None:
         "line": 16,
         "column": 1,
         "message": "",
+        "fixable": False,
     }
     assert data["summary"] == {"files": 6, "pass": 5, "fail": 1, "error": 0, "violations": 1}
 

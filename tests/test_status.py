@@ -12,7 +12,7 @@ import pytest
 from conftest import EXAMPLE_REPO, PROJECT
 
 from safety_lint.parse import parse_blocks
-from safety_lint.status import split_lines
+from safety_lint.text import lines_with_endings
 
 SEED = EXAMPLE_REPO / "docs/standards/production-safety-implementation-status.md"
 GOLDEN = PROJECT / "tests/golden/example-status.md"
@@ -36,7 +36,7 @@ def status(root: Path, *args: str, epoch: str | None = EPOCH) -> subprocess.Comp
 
 def section(text: str, heading: str) -> str:
     """A level-2 section's raw text, heading to the next level-2 heading (CommonMark's view)."""
-    lines = split_lines(text)
+    lines = lines_with_endings(text)
     starts = [
         b.line - 1
         for b in parse_blocks("".join(x.rstrip("\r\n") + "\n" for x in lines), 1)

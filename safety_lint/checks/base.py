@@ -29,6 +29,7 @@ class Finding:
 
     line: int
     message: str
+    fixable: bool = False  # the fix is inserting the missing section
 
 
 def counting(blocks: tuple[Block, ...] | list[Block], include_code: bool = False) -> list[Block]:

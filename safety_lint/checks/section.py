@@ -30,4 +30,5 @@ def check(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
         if hidden
         else ""
     )
-    return [Finding(ctx.title_line(), f"missing level-{spec.level} section `{spec.heading}`{note}")]
+    message = f"missing level-{spec.level} section `{spec.heading}`{note}"
+    return [Finding(ctx.title_line(), message, fixable=True)]

@@ -1,0 +1,178 @@
+"""Autofix: insert a missing required section from the rule pack's templates.
+
+Insertion only: every original line stays, in order, byte for byte; line endings, BOM,
+encoding, final newline and frontmatter are kept. The fixed text is checked again in memory
+and kept only when the fixed rules no longer fire and nothing new fires.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .model import Classification, Document, FileResult
+from .rulepack import Rule, RulePack
+from .sections import split_sections
+from .text import lines_with_endings
+
+FIXABLE = {
+    "production-safety-section": "production-safety",
+    "batch-section": "batch",
+    "critical-protocol-section": "critical-protocol",
+    "environment-handling-section": "environment-handling",
+}
+_PARAMETERS = re.compile(r"param|option|argument|usage|flags", re.I)
+_IMPLEMENTATION = re.compile(
+    r"implement|workflow|steps|process|execution|instruction|how it works", re.I
+)
+_ACTIVITY = (
+    (re.compile(r"document", re.I), "documentation generation"),
+    (re.compile(r"test|validat|qa\b", re.I), "testing and validation"),
+    (re.compile(r"review|inspect|analy|audit", re.I), "read-only inspection and analysis"),
+)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """How a file's bytes were text: the codec and whether it carried a BOM."""
+
+    codec: str
+    bom: bytes
+
+    @staticmethod
+    def of(data: bytes) -> Encoded:
+        for bom, codec in (
+            (codecs.BOM_UTF8, "utf-8"),
+            (codecs.BOM_UTF16_LE, "utf-16-le"),
+            (codecs.BOM_UTF16_BE, "utf-16-be"),
+        ):
+            if data.startswith(bom):
+                return Encoded(codec, bom)
+        return Encoded("utf-8", b"")
+
+    def decode(self, data: bytes) -> str:
+        return data[len(self.bom) :].decode(self.codec)
+
+    def encode(self, text: str) -> bytes:
+        return self.bom + text.encode(self.codec)
+
+
+def questions(pack: RulePack, count: int, indent: int) -> str:
+    rule = pack.find("four-questions" if count == 4 else "three-questions")
+    assert rule is not None
+    return "".join(f"{' ' * indent}- {q}\n" for q in rule.question_texts)
+
+
+def section_text(key: str, doc: Document, cls: str, pack: RulePack) -> str:
+    """The template of a required section, filled in for this file."""
+    t = pack.templates
+    mentions = "\n".join(b.text for b in doc.blocks) + str(
+        doc.frontmatter.data.get("argument-hint", "")
+    )
+    batch = cls == "batch"
+    about = f"{doc.name} {doc.frontmatter.data.get('description', '')}"
+    activity = next((a for p, a in _ACTIVITY if p.search(about)), "read-only operations")
+    values = {
+        "name": doc.name,
+        "questions": questions(
+            pack, 4 if batch else 3, 5 if key == "critical-protocol" else 3
+        ).rstrip("\n"),
+        "count": "four" if batch else "three",
+        "dry_run": t["dry-run-line"] if "--dry-run" in mentions else "",
+        "complete": t["complete-line"] if "--complete" in mentions else "",
+        "batch": t["critical-protocol-batch-lines"] if batch else "",
+        "activity": activity,
+    }
+    return t[key].format_map(values)
+
+
+def _insert_at(doc: Document, key: str, lines: list[str]) -> int:
+    """0-based index of the original line before which the section goes (spec §3-4, issue 5)."""
+    level2 = [s for s in split_sections(doc.blocks) if s.heading.level == 2]
+    if key in ("critical-protocol", "environment-handling"):
+        if level2:
+            return level2[0].line - 1  # the first section after the title
+        return len(lines)
+    params = next((s for s in level2 if _PARAMETERS.search(s.heading.text)), None)
+    if params is not None:
+        after = [s for s in level2 if s.line > params.line]
+        return after[0].line - 1 if after else len(lines)
+    impl = next((s for s in level2 if _IMPLEMENTATION.search(s.heading.text)), None)
+    return impl.line - 1 if impl is not None else len(lines)
+
+
+def insert(text: str, at: int, section: str) -> str:
+    """`section` inserted before original line `at`, separated by blank lines, in the file's
+    line endings. Original lines are not touched; a missing final newline stays missing."""
+    lines = lines_with_endings(text)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    before, after = lines[:at], lines[at:]
+    out = list(before)
+    no_final_newline = bool(out) and not out[-1].endswith(("\n", "\r"))
+    if no_final_newline:
+        out[-1] += newline  # the file gains a line break here and loses it again at the end
+    if out and out[-1].strip():
+        out.append(newline)
+    out += [line + newline for line in section.rstrip("\n").split("\n")]
+    if after and after[0].strip():
+        out.append(newline)
+    fixed = "".join(out + after)
+    return fixed[: -len(newline)] if no_final_newline else fixed
+
+
+@dataclass
+class FixOutcome:
+    path: str
+    original: str
+    fixed: str | None  # None: nothing to fix or the fix was refused
+    fixed_rules: list[str]
+    problem: str = ""
+
+
+Recheck = Callable[[str], tuple[FileResult, Classification]]
+
+
+def fix_document(
+    doc: Document,
+    result: FileResult,
+    text: str,
+    pack: RulePack,
+    recheck: Recheck,
+) -> FixOutcome:
+    """Insert every missing required section of this file, then verify by checking again."""
+    missing = [v.requirement for v in result.violations if v.fixable]
+    outcome = FixOutcome(result.path, text, None, [])
+    if result.status == "error" or not missing or result.cls is None:
+        return outcome
+    fixed = text
+    # Insert from the bottom up so earlier insertion points stay valid.
+    plans = sorted(
+        (
+            (_insert_at(doc, FIXABLE[req], lines_with_endings(text)), FIXABLE[req], req)
+            for req in missing
+        ),
+        reverse=True,
+    )
+    for at, key, _ in plans:
+        fixed = insert(fixed, at, section_text(key, doc, result.cls, pack))
+    after, cls = recheck(fixed)
+    before_rules = Counter(v.rule for v in result.violations)
+    after_rules = Counter(v.rule for v in after.violations)
+    gone = [req for req in missing if not any(v.requirement == req for v in after.violations)]
+    new = after_rules - before_rules
+    if cls.cls != result.cls or len(gone) != len(missing) or new:
+        what = ", ".join(sorted(new)) or f"class {result.cls} -> {cls.cls}"
+        outcome.problem = f"fix not applied: checking the fixed file found {what}"
+        return outcome
+    outcome.fixed, outcome.fixed_rules = (
+        fixed,
+        [v.rule for v in result.violations if v.requirement in gone],
+    )
+    return outcome
+
+
+def fixable_rules(pack: RulePack) -> Mapping[str, Rule]:
+    return {name: rule for name in FIXABLE if (rule := pack.find(name)) is not None}
