@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from conftest import PROJECT
-from safety_lint.rulepack import default_pack
+
 from safety_lint.ruledoc import explain, rules_markdown
+from safety_lint.rulepack import default_pack
 
 
 def test_rules_md_is_generated_from_the_rule_pack() -> None:
     on_disk = (PROJECT / "docs/rules.md").read_text(encoding="utf-8")
-    assert on_disk == rules_markdown(default_pack()), "run: python -m safety_lint.ruledoc > docs/rules.md"
+    assert on_disk == rules_markdown(default_pack()), (
+        "run: python -m safety_lint.ruledoc > docs/rules.md"
+    )
 
 
 def test_explain_prints_the_same_text_as_the_docs() -> None:
