@@ -358,6 +358,53 @@ def status(
     typer.echo(f"wrote {rel}", err=True)
 
 
+class Kind(str, Enum):
+    command = "command"
+    agent = "agent"
+
+
+class SafetyClass(str, Enum):
+    deployment = "deployment"
+    batch = "batch"
+    read_only = "read-only"
+
+
+@app.command()
+def new(
+    kind: Annotated[Kind, typer.Argument(help="command or agent")],
+    name: Annotated[str, typer.Argument(help="Name, kebab-case (e.g. dataset-backfill).")],
+    cls: Annotated[SafetyClass, typer.Option("--class", help="The file's safety class.")],
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir", help="Folder (default .claude/commands or .claude/agents under the root)."
+        ),
+    ] = None,
+    root: RootOpt = None,
+) -> None:
+    """Write a new command or agent from the templates; it passes `check` as written."""
+    import re
+
+    from .discover import default_root
+    from .fix import new_file
+    from .fsutil import atomic_write
+    from .rulepack import RulePackError, default_pack
+
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
+        fail(f"'{name}' is not a kebab-case name (like dataset-backfill)")
+    root = root or default_root(Path.cwd())
+    folder = directory or root / ".claude" / ("commands" if kind is Kind.command else "agents")
+    target = folder / f"{name}.md"
+    if target.exists():
+        fail(f"{target} exists; not overwritten")
+    try:
+        text = new_file(kind.value, name, cls.value, default_pack())
+    except RulePackError as err:
+        fail(str(err))
+    atomic_write(target, text.encode("utf-8"))
+    typer.echo(f"wrote {target}", err=True)
+
+
 @app.command("config")
 def config_command(
     root: Annotated[Path | None, typer.Argument(metavar="[ROOT]", help="Repository root.")] = None,

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from .model import Classification, Document, FileResult
 from .rulepack import Rule, RulePack
@@ -24,7 +25,7 @@ FIXABLE = {
     "critical-protocol-section": "critical-protocol",
     "environment-handling-section": "environment-handling",
 }
-_PARAMETERS = re.compile(r"param|option|argument|usage|flags", re.I)
+_PARAMETERS = (re.compile(r"param|option|argument|flag", re.I), re.compile(r"usage", re.I))
 _IMPLEMENTATION = re.compile(
     r"implement|workflow|steps|process|execution|instruction|how it works", re.I
 )
@@ -96,7 +97,9 @@ def _insert_at(doc: Document, key: str, lines: list[str]) -> int:
         if level2:
             return level2[0].line - 1  # the first section after the title
         return len(lines)
-    params = next((s for s in level2 if _PARAMETERS.search(s.heading.text)), None)
+    params = next(
+        (s for pattern in _PARAMETERS for s in level2 if pattern.search(s.heading.text)), None
+    )
     if params is not None:
         after = [s for s in level2 if s.line > params.line]
         return after[0].line - 1 if after else len(lines)
@@ -176,3 +179,54 @@ def fix_document(
 
 def fixable_rules(pack: RulePack) -> Mapping[str, Rule]:
     return {name: rule for name in FIXABLE if (rule := pack.find(name)) is not None}
+
+
+def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
+    """A new command or agent from the templates; it passes `check` as written."""
+    from .model import Frontmatter, Target
+
+    title = " ".join(w.capitalize() for w in re.split(r"[-_]+", name) if w)
+    stub = Document(
+        Target(Path("new.md"), "new.md", kind),  # type: ignore[arg-type]
+        Frontmatter({}, 0, 0),
+        [],
+        1,
+        f"/{name}" if kind == "command" else name,
+    )
+    t = pack.templates
+    if kind == "command":
+        section = ""
+        hint = ""
+        parameters = "- `<target>`: what the command works on"
+        if cls in ("deployment", "batch"):
+            key = "production-safety" if cls == "deployment" else "batch"
+            section = "\n" + section_text(key, stub, cls, pack)
+            hint = (
+                "argument-hint: <target> [--environment=test|prod]"
+                + (" [--dry-run]" if cls == "batch" else "")
+                + "\n"
+            )
+            parameters += "\n- `--environment`: `test` (default) or `prod`"
+            if cls == "batch":
+                parameters += "\n- `--dry-run`: show the batch impact, change nothing"
+        return t["new-command"].format_map(
+            {
+                "name": f"/{name}",
+                "title": title,
+                "hint": hint,
+                "cls": cls,
+                "parameters": parameters,
+                "section": section,
+            }
+        )
+    key = "environment-handling" if cls == "read-only" else "critical-protocol"
+    tools = "Read, Grep, Glob" if cls == "read-only" else "Read, Grep, Glob, Bash"
+    return t["new-agent"].format_map(
+        {
+            "name": name,
+            "title": title,
+            "tools": tools,
+            "cls": cls,
+            "section": section_text(key, stub, cls, pack),
+        }
+    )
