@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from . import suppress
-from .checks import REGISTRY, Context
+from .checks import REGISTRY, Context, Finding
+from .checks.repository import CHECKS as REPOSITORY
+from .checks.repository import Facts
 from .model import Classification, Document, FileResult, Target, Violation
 from .parse import NOT_FOUND
 from .rulepack import Applies, Rule, RulePack
@@ -66,8 +68,14 @@ def _builtin(pack: RulePack, name: str) -> Rule:
 
 
 def check_document(
-    doc: Document, classification: Classification, pack: RulePack, selector: Selector
+    doc: Document,
+    classification: Classification,
+    pack: RulePack,
+    selector: Selector,
+    facts: Facts | None = None,
 ) -> FileResult:
+    """Every rule that applies to this file; `facts` about the repository enable the
+    repository rules (without them, those rules are skipped)."""
     violations: list[Violation] = []
     met: list[str] = []
     for diag in doc.diagnostics:
@@ -84,7 +92,9 @@ def check_document(
                     "in the frontmatter (see `safety-lint classify --explain`)",
                 )
             )
-        ctx = Context(doc, pack, tuple(split_sections(doc.blocks)), classification.cls)
+        ctx = Context(
+            doc, pack, tuple(split_sections(doc.blocks)), classification.cls, classification
+        )
         mentions = _mentions(doc)
         for rule in pack.rules:
             if rule.check == "builtin":
@@ -92,7 +102,12 @@ def check_document(
             where = applicable(rule, doc, classification.cls, mentions)
             if where is None:
                 continue
-            findings = REGISTRY[rule.check](rule, where, ctx)
+            if rule.check == "repository":
+                if facts is None:
+                    continue
+                findings: list[Finding] | None = REPOSITORY[rule.options["check"]](rule, doc, facts)
+            else:
+                findings = REGISTRY[rule.check](rule, where, ctx)
             if findings is None:
                 continue
             if not findings:

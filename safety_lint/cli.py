@@ -72,7 +72,7 @@ def _split(values: list[str] | None) -> frozenset[str]:
 def _prepare(paths: list[Path] | None, root: Path | None, config_path: Path | None) -> Any:
     """Resolve root, configuration and rule pack; usage problems exit 2."""
     from .config import ConfigError, load_config
-    from .discover import default_root
+    from .discover import default_root, root_for_files
     from .rulepack import RulePackError, default_pack
 
     paths = list(paths or [])
@@ -82,6 +82,8 @@ def _prepare(paths: list[Path] | None, root: Path | None, config_path: Path | No
     if root is None:
         if len(paths) == 1 and paths[0].is_dir():
             root, paths = paths[0], []
+        elif paths:
+            root = root_for_files(paths, Path.cwd())
         else:
             root = default_root(Path.cwd())
     elif not root.is_dir():
@@ -114,6 +116,18 @@ RootOpt = Annotated[
     typer.Option("--root", help="Repository root (default: the git top level, else .)."),
 ]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Configuration file to use.")]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", help="Worker processes (default: the number of CPUs; 1: none)."),
+]
+
+
+def _jobs(jobs: int | None) -> int:
+    if jobs is None:
+        return os.cpu_count() or 1
+    if jobs < 1:
+        fail("--jobs must be 1 or more")
+    return jobs
 
 
 @app.command()
@@ -160,6 +174,7 @@ def check(
         bool,
         typer.Option("--diff", help="Print the diff of what --fix would change; write nothing."),
     ] = False,
+    jobs: JobsOpt = None,
     root: RootOpt = None,
     config_path: ConfigOpt = None,
 ) -> None:
@@ -198,7 +213,7 @@ def check(
     selection = select_files(root, paths, pack, config, changed=changed_since is not None)
     for path, message in selection.problems:
         typer.echo(f"{path}: {message}", err=True)
-    run = lint(selection, pack, config, selector)
+    run = lint(selection, pack, config, selector, _jobs(jobs))
     if fix or diff:
         run = _fix(run, pack, config, selector, write=fix and not diff)
         if diff:
@@ -265,7 +280,7 @@ def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool) -> Any:
             continue
         atomic_write(path, Encoded.of(data).encode(o.fixed or ""))
     fixed = sum(len(o.fixed_rules) for o in done)
-    again = lint(run.selection, pack, config, selector)
+    again = lint(run.selection, pack, config, selector, _jobs(None))
     remaining = sum(len(r.violations) for r in again.results)
     typer.echo(f"fixed {fixed} violations in {len(done)} files; {remaining} remain", err=True)
     return again
@@ -280,6 +295,7 @@ def classify(
     output_format: Annotated[
         CheckFormat, typer.Option("--format", "--output-format", help="Output format.")
     ] = CheckFormat.text,
+    jobs: JobsOpt = None,
     root: RootOpt = None,
     config_path: ConfigOpt = None,
 ) -> None:
@@ -290,7 +306,7 @@ def classify(
     from .engine import select as select_files
 
     root, paths, config, pack = _prepare(paths, root, config_path)
-    run = lint(select_files(root, paths, pack, config), pack, config, Selector())
+    run = lint(select_files(root, paths, pack, config), pack, config, Selector(), _jobs(jobs))
     if output_format is CheckFormat.json:
         typer.echo(report.classification_json(run.results, run.classifications), nl=False)
     else:
@@ -329,9 +345,8 @@ def status(
         fail(f"{root_arg}: not a directory")
     root, _, config, pack = _prepare([root_arg] if root_arg else [], None, config_path)
     target = root / (path or config.status.path)
-    run = lint(
-        select_files(root, [], pack, config), pack, config, _selector(pack, config, None, None)
-    )
+    selector = _selector(pack, config, None, None)
+    run = lint(select_files(root, [], pack, config), pack, config, selector, _jobs(None))
     raw: bytes | None = None
     existing: str | None = None
     if target.exists():

@@ -71,8 +71,32 @@ def changed_files(root: Path, ref: str) -> list[Path]:
     return sorted(p for name in names if (p := top / name).is_file())
 
 
+def _work_tree_top(start: Path) -> Path | None:
+    """The nearest folder with a `.git` entry (a folder, or a file in worktrees and
+    submodules): git's top level, found without starting git."""
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
 def default_root(cwd: Path) -> Path:
-    return git_toplevel(cwd) or cwd
+    """With no path: the git top level of the current folder, else the current folder."""
+    return _work_tree_top(cwd) or cwd
+
+
+def root_for_files(paths: Sequence[Path], cwd: Path) -> Path:
+    """With files (as pre-commit passes them): the nearest folder above the first file that
+    holds `.claude/` or `CLAUDE.md`, not above the git top level; else the default root."""
+    top = default_root(cwd).absolute()
+    start = paths[0].absolute().parent
+    for folder in (start, *start.parents):
+        if (folder / ".claude").is_dir() or (folder / "CLAUDE.md").is_file():
+            return folder
+        if folder == top:
+            break
+    return top
 
 
 def kind_of(rel: str, core_documents: Sequence[str]) -> Kind | None:

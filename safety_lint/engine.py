@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .check import Selector, check_document, result_for
-from .classify import classify
+from .checks.repository import AgentFacts, Facts, invocations
+from .classify import classify, settings
 from .config import Config
 from .discover import Selection, discover_repository, select_paths
 from .fix import Encoded, FixOutcome, fix_document
@@ -23,6 +25,7 @@ class Run:
     results: list[FileResult]
     classifications: dict[str, Classification]
     agent_classes: Mapping[str, str | None] = field(default_factory=dict)
+    facts: Facts = field(default_factory=Facts)
 
 
 def core_documents(pack: RulePack, config: Config) -> list[str]:
@@ -52,17 +55,30 @@ def _agent_names(doc: Document) -> set[str]:
     return {stem, doc.name.lower()}
 
 
-def agent_classes(
-    agents: Iterable[Document], pack: RulePack, config: Config
-) -> dict[str, str | None]:
-    """Each agent's class without delegation evidence: what delegation to it means."""
-    out: dict[str, str | None] = {}
-    for doc in agents:
-        if doc.readable:
-            cls = classify(doc, pack, config.classes).cls
-            for name in _agent_names(doc):
-                out.setdefault(name, cls)
-    return out
+_NAME_LINE = re.compile(r"^name:[ \t]*['\"]?([^'\"\r\n#]+?)['\"]?[ \t]*$", re.M)
+
+
+def sniff_agent_name(target: Target) -> str | None:
+    """An agent's frontmatter `name`, read from the head of the file without parsing it."""
+    try:
+        with open(target.path, "rb") as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return None
+    block = head.split("\n---", 2)[0] if head.startswith("---") else ""
+    m = _NAME_LINE.search(block)
+    return m.group(1).strip().lower() if m else None
+
+
+def agent_index(root: Path, config: Config) -> dict[str, Target]:
+    """Every agent of the repository by each name it answers to (file stem, frontmatter name)."""
+    index: dict[str, Target] = {}
+    for t in discover_repository(root, [], config.exclude).targets:
+        if t.kind == "agent":
+            for name in (PurePosixPath(t.rel).stem.lower(), sniff_agent_name(t)):
+                if name:
+                    index.setdefault(name, t)
+    return index
 
 
 def internal_error(target: Target, pack: RulePack, err: BaseException) -> FileResult:
@@ -78,39 +94,153 @@ def internal_error(target: Target, pack: RulePack, err: BaseException) -> FileRe
     return result_for(target, target.rel, Classification(None, None), [violation], [])
 
 
-def lint(selection: Selection, pack: RulePack, config: Config, selector: Selector) -> Run:
-    docs: dict[str, Document] = {}
-    results: dict[str, FileResult] = {}
-    for target in selection.targets:
-        try:
-            docs[target.rel] = parse_file(target, config.max_file_size)
-        except Exception as err:
-            results[target.rel] = internal_error(target, pack, err)
-    # Delegation evidence needs the repository's agents, even when only some files were given.
-    agents = [d for d in docs.values() if d.target.kind == "agent"]
-    if not selection.whole_repository:
-        known = {d.target.rel for d in agents}
-        repo = discover_repository(selection.root, [], config.exclude)
-        agents += [
-            parse_file(t, config.max_file_size)
-            for t in repo.targets
-            if t.kind == "agent" and t.rel not in known
-        ]
-    classes: Mapping[str, str | None] = agent_classes(agents, pack, config)
-    classifications: dict[str, Classification] = {}
-    for rel, doc in docs.items():
-        try:
-            cls = (
-                classify(doc, pack, config.classes, classes)
-                if doc.readable
-                else Classification(None, None)
+def _command_names(root: Path, config: Config) -> dict[str, list[str]]:
+    """Every command of the repository by /name (file stem), for unique-command-name."""
+    out: dict[str, list[str]] = {}
+    for t in discover_repository(root, [], config.exclude).targets:
+        if t.kind == "command":
+            out.setdefault("/" + PurePosixPath(t.rel).stem, []).append(t.rel)
+    return out
+
+
+@dataclass
+class Outcome:
+    """One file's verdict and what other files need to know about it."""
+
+    result: FileResult
+    classification: Classification
+    names: set[str]  # an agent's names
+    base_class: str | None  # an agent's class without delegation evidence
+    invoked: set[str]  # agent names this file invokes
+
+
+@dataclass(frozen=True)
+class Work:
+    """Everything a worker needs; sent once to each worker process."""
+
+    pack: RulePack
+    config: Config
+    selector: Selector
+    invocation_patterns: tuple[str, ...]
+
+
+def _invocation_patterns(pack: RulePack) -> tuple[str, ...]:
+    patterns = [settings(pack).delegation_pattern.pattern]
+    rule = pack.find("agent-exists")
+    if rule is not None:
+        patterns += [str(p) for p in rule.options.get("patterns", [])]
+    return tuple(patterns)
+
+
+def process(
+    target: Target, work: Work, classes: Mapping[str, str | None] | None, facts: Facts
+) -> Outcome:
+    """Parse, classify and check one file; never raises."""
+    doc: Document | None = None
+    try:
+        doc = parse_file(target, work.config.max_file_size)
+        if not doc.readable:
+            cls = Classification(None, None)
+            return Outcome(
+                check_document(doc, cls, work.pack, work.selector, facts), cls, set(), None, set()
             )
-            classifications[rel] = cls
-            results[rel] = check_document(doc, cls, pack, selector)
-        except Exception as err:
-            results[rel] = internal_error(doc.target, pack, err)
-    ordered = [results[k] for k in sorted(results)]
-    return Run(selection, ordered, classifications, classes)
+        base = classify(doc, work.pack, work.config.classes, None)
+        cls = base if classes is None else classify(doc, work.pack, work.config.classes, classes)
+        result = check_document(doc, cls, work.pack, work.selector, facts)
+        names = _agent_names(doc) if target.kind == "agent" else set()
+        invoked = {name for name, _ in invocations(doc, work.invocation_patterns)}
+        return Outcome(result, cls, names, base.cls, invoked)
+    except Exception as err:
+        return Outcome(
+            internal_error(target, work.pack, err), Classification(None, None), set(), None, set()
+        )
+
+
+_WORK: Work | None = None
+_FACTS: Facts | None = None
+
+
+def _init_worker(work: Work, facts: Facts) -> None:
+    global _WORK, _FACTS
+    _WORK, _FACTS = work, facts
+
+
+def _process_in_worker(item: tuple[Target, Mapping[str, str | None] | None]) -> Outcome:
+    assert _WORK is not None and _FACTS is not None
+    return process(item[0], _WORK, item[1], _FACTS)
+
+
+PARALLEL_FROM = 48  # fewer files are done faster in one process than by starting workers
+
+
+def _map(
+    items: list[tuple[Target, Mapping[str, str | None] | None]], work: Work, facts: Facts, jobs: int
+) -> list[Outcome]:
+    """`process` over the items, in order, in `jobs` processes when there are enough items."""
+    if jobs <= 1 or len(items) < PARALLEL_FROM:
+        return [process(t, work, classes, facts) for t, classes in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    chunk = max(1, min(64, len(items) // (jobs * 8)))
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_worker, initargs=(work, facts)
+    ) as pool:
+        return list(pool.map(_process_in_worker, items, chunksize=chunk))
+
+
+def lint(
+    selection: Selection, pack: RulePack, config: Config, selector: Selector, jobs: int = 1
+) -> Run:
+    """Check every selected file once, in parallel when asked; then check again, in this
+    process, the few files whose verdict depends on the agents they invoke (delegation
+    evidence, the agent they pass ProductionConfirmed to)."""
+    work = Work(pack, config, selector, _invocation_patterns(pack))
+    index = agent_index(selection.root, config)
+    facts = Facts(commands=_command_names(selection.root, config))
+    for name, target in index.items():
+        facts.agents[name] = AgentFacts(target.rel, None, False)
+    outcomes = dict(
+        zip(
+            (t.rel for t in selection.targets),
+            _map([(t, None) for t in selection.targets], work, facts, jobs),
+            strict=True,
+        )
+    )
+    # The agents the selected files invoke, if they were not selected (a run on some files).
+    wanted = {t.rel for t in selection.targets}
+    invoked = {n for o in outcomes.values() for n in o.invoked if n in index}
+    extra = sorted({index[n] for n in invoked if index[n].rel not in wanted}, key=lambda t: t.rel)
+    outcomes.update(
+        zip(
+            (t.rel for t in extra), _map([(t, None) for t in extra], work, facts, jobs), strict=True
+        )
+    )
+    classes: dict[str, str | None] = {}
+    for o in outcomes.values():
+        for name in o.names:
+            classes.setdefault(name, o.base_class)
+
+    def learn(o: Outcome) -> None:
+        flag = {"flag-true", "flag-false"} <= set(o.result.met)
+        for name in o.names:
+            if facts.agents.get(name, AgentFacts(o.result.path, None, False)).path == o.result.path:
+                facts.agents[name] = AgentFacts(o.result.path, o.result.cls, flag)
+
+    for o in outcomes.values():
+        learn(o)
+    # Agents first: a command is judged against the agents as they finally are.
+    targets = {t.rel: t for t in [*selection.targets, *extra]}
+    for kind in ("agent", "command"):
+        for rel, o in sorted(outcomes.items()):
+            if targets[rel].kind == kind and o.invoked & set(classes):
+                outcomes[rel] = process(targets[rel], work, classes, facts)
+                learn(outcomes[rel])
+    ordered = [outcomes[k].result for k in sorted(outcomes) if k in wanted]
+    classifications = {k: o.classification for k, o in outcomes.items() if k in wanted}
+    return Run(selection, ordered, classifications, classes, facts)
 
 
 def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[FixOutcome]:
@@ -133,7 +263,7 @@ def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[Fi
         def recheck(fixed: str, target: Target = target) -> tuple[FileResult, Classification]:
             again = parse_text(target, fixed)
             cls = classify(again, pack, config.classes, run.agent_classes)
-            return check_document(again, cls, pack, selector), cls
+            return check_document(again, cls, pack, selector, run.facts), cls
 
         outcomes.append(fix_document(doc, result, text, pack, recheck))
     return outcomes

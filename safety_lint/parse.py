@@ -26,6 +26,14 @@ _NO_OPENING_SCAN = 30  # lines searched for a frontmatter block that lacks its o
 
 
 @lru_cache(maxsize=1)
+def _safe_yaml() -> Any:
+    """The safe loader: plain data only, never a Python object (C-accelerated when available)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe")
+
+
+@lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # The rules need block structure and raw inline text only: skipping inline parsing keeps
     # large files cheap (emphasis bombs cost nothing) and normalisation works on the raw text.
@@ -73,12 +81,10 @@ def _yaml_problem(err: Exception) -> tuple[str, int | None]:
 
 def load_yaml_mapping(source: str) -> tuple[Any, str | None, int | None]:
     """Safe-load YAML. Returns (data, problem, 0-based line of the problem)."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    yaml = YAML(typ="safe", pure=True)
     try:
-        return yaml.load(source), None, None
+        return _safe_yaml().load(source), None, None
     except YAMLError as err:
         problem, line = _yaml_problem(err)
         return None, problem, line

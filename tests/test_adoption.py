@@ -41,6 +41,10 @@ def repo(tmp_path: Path) -> Path:
     (root / CMD).mkdir(parents=True)
     shutil.copy(FIXTURES / "rules/commands/deploy-no-section.md", root / CMD / "bad.md")
     shutil.copy(FIXTURES / "rules/commands/deploy-no-agent.md", root / CMD / "good.md")
+    (root / ".claude/agents").mkdir()
+    shutil.copy(
+        FIXTURES / "rules/agents/dataset-deployer.md", root / ".claude/agents/dataset-deployer.md"
+    )
     return root
 
 
@@ -88,7 +92,7 @@ def test_directive_inside_code_is_not_a_directive(repo: Path) -> None:
         "# Deploy Loader",
         "```\n<!-- safety-lint-disable-next-line PS101 -->\n```\n# Deploy Loader",
     )
-    assert ("bad.md", "PS101", 8) in violations(cli(repo, "check", ".", "--format", "json"))
+    assert ("bad.md", "PS101", 9) in violations(cli(repo, "check", ".", "--format", "json"))
 
 
 @pytest.mark.parametrize(
@@ -115,8 +119,8 @@ def test_malformed_directive_is_reported_and_suppresses_nothing(
     edit(repo / CMD / "bad.md", "# Deploy Loader", f"{directive}\n# Deploy Loader")
     result = cli(repo, "check", ".")
     assert result.returncode == 1
-    assert f"bad.md:5:1: PS006 invalid-suppression {message}" in result.stdout
-    assert "bad.md:6:1: PS101 production-safety-section" in result.stdout
+    assert f"bad.md:6:1: PS006 invalid-suppression {message}" in result.stdout
+    assert "bad.md:7:1: PS101 production-safety-section" in result.stdout
 
 
 def test_unused_suppression_is_a_warning(repo: Path) -> None:
@@ -129,7 +133,7 @@ def test_unused_suppression_is_a_warning(repo: Path) -> None:
     assert "good.md" not in result.stdout  # the rule is not selected: not "unused"
     result = cli(repo, "check", ".", "--select", "PS101,PS007")
     assert (
-        "good.md:5:1: PS007 unused-suppression [warning] PS101 is suppressed here" in result.stdout
+        "good.md:6:1: PS007 unused-suppression [warning] PS101 is suppressed here" in result.stdout
     )
 
 
@@ -160,7 +164,7 @@ def test_a_rule_marked_not_suppressible_cannot_be_suppressed(repo: Path, tmp_pat
         "# Deploy Loader",
         "<!-- safety-lint-disable-next-line PS950 -->\n# Deploy Loader",
     )
-    assert ("good.md", "PS950", 6) in violations(cli(repo, "check", ".", "--format", "json"))
+    assert ("good.md", "PS950", 7) in violations(cli(repo, "check", ".", "--format", "json"))
 
 
 # --- baselines ------------------------------------------------------------------------------
@@ -177,7 +181,7 @@ def test_baseline_reports_only_new_violations(repo: Path) -> None:
     edit(repo / CMD / "good.md", "1. **STOP immediately** before any operation\n", "")
     result = cli(repo, "check", ".", "--baseline", "baseline.json", "--format", "json")
     assert result.returncode == 1
-    assert violations(result) == [("good.md", "PS104", 16)]
+    assert violations(result) == [("good.md", "PS104", 17)]
     assert "1 violations in the baseline not shown" in result.stderr
 
 
@@ -234,7 +238,7 @@ def test_per_rule_severity_and_fail_on(repo: Path) -> None:
 
 def test_include_and_exclude(repo: Path) -> None:
     (repo / ".safety-lint.yaml").write_text(
-        "include: ['.claude/**']\nexclude: ['.claude/commands/project/bad.md']\n"
+        "include: ['.claude/commands/**']\nexclude: ['.claude/commands/project/bad.md']\n"
     )
     result = cli(repo, "check", ".")
     assert result.returncode == 0
@@ -275,11 +279,11 @@ def test_several_formats_in_one_run(repo: Path) -> None:
     assert result.returncode == 1
     assert json.loads((repo / "out.json").read_text())["summary"]["fail"] == 1
     assert (repo / "out.xml").read_text().startswith("<?xml")
-    assert "bad.md:5:1: PS101" in result.stdout  # the human summary still goes to the terminal
+    assert "bad.md:6:1: PS101" in result.stdout  # the human summary still goes to the terminal
 
 
 def test_github_format_is_automatic_under_actions(repo: Path, tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     result = cli(repo, "check", ".", GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
-    assert result.stdout.startswith("::error file=.claude/commands/project/bad.md,line=5,col=1,")
+    assert result.stdout.startswith("::error file=.claude/commands/project/bad.md,line=6,col=1,")
     assert "bad.md" in summary.read_text()

@@ -39,6 +39,10 @@ def repo(tmp_path: Path) -> Path:
     commands.mkdir(parents=True)
     shutil.copy(RULES / "commands" / "deploy-no-agent.md", commands / "good.md")
     shutil.copy(RULES / "commands" / "deploy-no-stop.md", commands / "bad.md")
+    (root / ".claude/agents").mkdir()
+    shutil.copy(
+        RULES / "agents" / "dataset-deployer.md", root / ".claude/agents/dataset-deployer.md"
+    )
     return root
 
 
@@ -47,10 +51,10 @@ def test_text_output_names_path_line_code_requirement(repo: Path) -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert re.fullmatch(
-        r"\.claude/commands/project/bad\.md:16:1: PS104 stop-immediately .*STOP immediately.*",
+        r"\.claude/commands/project/bad\.md:17:1: PS104 stop-immediately .*STOP immediately.*",
         lines[0],
     ), lines[0]
-    assert lines[-1] == "6 files checked: 5 passed, 1 failed, 0 in error; 1 error, 0 warnings"
+    assert lines[-1] == "7 files checked: 6 passed, 1 failed, 0 in error; 1 error, 0 warnings"
 
 
 def test_clean_repository_exits_zero(repo: Path) -> None:
@@ -59,7 +63,7 @@ def test_clean_repository_exits_zero(repo: Path) -> None:
     assert result.exit_code == 0, result.stdout
     assert (
         result.stdout.strip()
-        == "5 files checked: 5 passed, 0 failed, 0 in error; 0 errors, 0 warnings"
+        == "6 files checked: 6 passed, 0 failed, 0 in error; 0 errors, 0 warnings"
     )
 
 
@@ -94,12 +98,12 @@ def test_json_contract(repo: Path) -> None:
         "rule": "PS104",
         "requirement": "stop-immediately",
         "severity": "error",
-        "line": 16,
+        "line": 17,
         "column": 1,
         "message": "",
         "fixable": False,
     }
-    assert data["summary"] == {"files": 6, "pass": 5, "fail": 1, "error": 0, "violations": 1}
+    assert data["summary"] == {"files": 7, "pass": 6, "fail": 1, "error": 0, "violations": 1}
 
 
 def test_ignore_and_select_by_code_or_name(repo: Path) -> None:

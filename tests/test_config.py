@@ -73,11 +73,15 @@ def test_class_override_and_exclude_apply(tmp_path: Path) -> None:
     commands.mkdir(parents=True)
     shutil.copy(FIXTURES / "rules/commands/deploy-no-section.md", commands / "a.md")
     shutil.copy(FIXTURES / "rules/commands/deploy-no-section.md", commands / "legacy.md")
+    (root / ".claude/agents").mkdir()
+    shutil.copy(
+        FIXTURES / "rules/agents/dataset-deployer.md", root / ".claude/agents/dataset-deployer.md"
+    )
     (root / ".safety-lint.yaml").write_text(
         "core-documents: []\nexclude: ['.claude/commands/legacy.md']\n"
         "classes:\n  '.claude/commands/a.md': read-only\n"
     )
-    (result,) = run_repo(root).results
+    (result,) = [r for r in run_repo(root).results if r.kind == "command"]
     assert (result.path, result.cls, result.class_source) == (
         ".claude/commands/a.md",
         "read-only",

@@ -50,7 +50,11 @@ def test_verdict_matches_the_seed(path: str, results: dict[str, FileResult]) -> 
     cls, status, violated = SEED[path]
     result = results[path]
     assert (result.cls, result.status) == (cls, status)
-    assert {v.requirement for v in result.violations} == violated
+    assert {v.requirement for v in result.violations if v.severity == "error"} == violated
+    # The remaining commands may still be started by the model: a warning, not a failure.
+    warnings = {v.requirement for v in result.violations if v.severity == "warning"}
+    remaining_command = path.startswith(C) and status == "fail"
+    assert warnings == ({"disable-model-invocation"} if remaining_command else set())
 
 
 def test_done_files_meet_their_key_requirements(results: dict[str, FileResult]) -> None:

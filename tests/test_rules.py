@@ -111,8 +111,30 @@ def test_every_rule_has_a_passing_and_a_failing_fixture(
     for path in (docs / "fail").rglob("*.md"):
         failing.update(code for code, _ in expectations(path))
     failing.add("PS304")  # the missing rules document, asserted in test_documents_fail
+    failing.add("PS407")  # two files, asserted in test_unique_command_name
     for rule in pack.rules:
         if rule.check == "builtin":
             continue
         assert rule.code in failing, f"{rule.code} {rule.name} has no failing fixture"
         assert rule.name in passing, f"{rule.code} {rule.name} has no passing fixture"
+
+
+def test_unique_command_name(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    for folder in ("project", "legacy"):
+        (root / ".claude/commands" / folder).mkdir(parents=True)
+        shutil.copy(
+            RULE_FIXTURES / "commands/deploy-no-agent.md",
+            root / ".claude/commands" / folder / "deploy.md",
+        )
+    shutil.copy(
+        RULE_FIXTURES / "commands/deploy-no-agent.md", root / ".claude/commands/project/other.md"
+    )
+    by_path = {
+        r.path: r for r in run_repo(root, [root / ".claude/commands/project/deploy.md"]).results
+    }
+    (result,) = by_path.values()
+    found = [(v.rule, v.line, v.severity) for v in result.violations if v.rule == "PS407"]
+    assert found == [("PS407", 1, "warning")]
+    assert "also defined by .claude/commands/legacy/deploy.md" in result.violations[-1].message
+    assert result.status == "pass"  # a warning does not fail the file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Block, Document, Section
+from ..model import Block, Classification, Document, Section
 from ..rulepack import RulePack
 
 
@@ -16,6 +16,7 @@ class Context:
     pack: RulePack
     sections: tuple[Section, ...]
     cls: str | None
+    classification: Classification | None = None
 
     def title_line(self) -> int:
         """Where a missing section is reported: the title, else the first line of the body."""

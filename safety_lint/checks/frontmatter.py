@@ -1,0 +1,51 @@
+"""Kinds `frontmatter-value` and `frontmatter-keys`: Claude Code settings in the frontmatter."""
+
+from __future__ import annotations
+
+import difflib
+
+from ..rulepack import Applies, Rule
+from .base import CheckResult, Context, Finding
+
+
+def _same(value: object, wanted: object) -> bool:
+    if isinstance(wanted, bool):
+        return value is wanted or str(value).strip().lower() == str(wanted).lower()
+    return str(value).strip() == str(wanted)
+
+
+def check_value(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
+    """A key must have a value (`equals`) or must not have one (`not-equals`)."""
+    opts = rule.options
+    key = str(opts["key"])
+    fm = ctx.doc.frontmatter
+    value = fm.data.get(key)
+    line = fm.line_of(key) if key in fm.data else max(fm.end_line, 1)
+    if "equals" in opts and (value is None or not _same(value, opts["equals"])):
+        wanted = str(opts["equals"]).lower() if isinstance(opts["equals"], bool) else opts["equals"]
+        got = "is not set" if value is None else f"is `{value}`"
+        return [Finding(line, f"frontmatter `{key}` {got}; set `{key}: {wanted}`")]
+    if "not-equals" in opts and value is not None and _same(value, opts["not-equals"]):
+        return [Finding(line, f"frontmatter `{key}: {value}` is not allowed here")]
+    return []
+
+
+def check_keys(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
+    """Every frontmatter key is one Claude Code (or safety-lint) knows for this kind of file."""
+    opts = rule.options
+    known = [str(k) for k in opts["keys"][where.kind]] + [str(k) for k in opts.get("also", [])]
+    findings = []
+    for key in ctx.doc.frontmatter.data:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        version = opts.get("claude-code-version", "")
+        findings.append(
+            Finding(
+                ctx.doc.frontmatter.line_of(key),
+                f"unknown {where.kind} frontmatter key `{key}`{hint}"
+                f" (keys known to Claude Code {version})",
+            )
+        )
+    return findings
