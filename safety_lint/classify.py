@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
-from .model import Block, Classification, Document, Evidence
+from .model import Block, Classification, Document, Evidence, Section
 from .rulepack import RulePack
 from .sections import find_section, split_sections
 from .text import normalize
 
 CLASSES = ("deployment", "batch", "read-only")
+FRONTMATTER_SOURCES = ("argument-hint", "description")
+
+
+_FRAGMENT = re.compile(r"\{\{([\w-]+)\}\}")
+_INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_SENTENCE_END = re.compile(r"[.;!?](\s|$)")
+_QUOTED = re.compile(r'"[^"]{3,}"')
+_LABEL = re.compile(r"^[\w /*-]{1,30}:\s*$")
 
 
 @dataclass(frozen=True)
@@ -35,20 +44,41 @@ class Settings:
     decide: int
     weak: int
     batch: int
-    mutating_tools: frozenset[str]
-    mutating_prefixes: tuple[str, ...]
+    tools_rule_kinds: frozenset[str]
+    read_tools: frozenset[str]
+    read_tool_prefixes: tuple[str, ...]
     negation: re.Pattern[str]
+    conditional: re.Pattern[str]
+    negated_headings: re.Pattern[str]
+    others_headings: re.Pattern[str]
+    others_line: re.Pattern[str]
+    run_languages: frozenset[str]
+    artifact_start: re.Pattern[str]
+    artifact_lead: re.Pattern[str]
+    run_lead: re.Pattern[str]
     safety_sections: tuple[str, ...]
     evidence: tuple[EvidenceKind, ...]
+    by_source: Mapping[str, tuple[EvidenceKind, ...]]  # the evidence kinds each source feeds
     section_evidence: Mapping[str, Mapping[str, Any]]
     delegation: Mapping[str, Any]
     delegation_pattern: re.Pattern[str]
+
+
+def _expand(pattern: str, fragments: Mapping[str, str]) -> str:
+    """Replace `{{name}}` by the rule pack's fragment of that name."""
+    return _FRAGMENT.sub(lambda m: str(fragments[m.group(1)]), pattern)
+
+
+def _compile(pattern: str, fragments: Mapping[str, str], flags: int = 0) -> re.Pattern[str]:
+    return re.compile(_expand(pattern, fragments), re.IGNORECASE | flags)
 
 
 @lru_cache(maxsize=8)
 def settings(pack: RulePack) -> Settings:
     raw = pack.classification
     th = raw["thresholds"]
+    fragments: Mapping[str, str] = raw.get("fragments", {})
+    run = raw["runnable"]
     kinds = tuple(
         EvidenceKind(
             e["id"],
@@ -57,7 +87,7 @@ def settings(pack: RulePack) -> Settings:
             int(e["weight"]),
             tuple(e["kinds"]),
             tuple(e["in"]),
-            re.compile(e["pattern"], re.IGNORECASE | re.MULTILINE),
+            _compile(e["pattern"], fragments, re.MULTILINE),
         )
         for e in raw["evidence"]
     )
@@ -65,14 +95,27 @@ def settings(pack: RulePack) -> Settings:
         decide=int(th["decide"]),
         weak=int(th["weak"]),
         batch=int(th["batch"]),
-        mutating_tools=frozenset(raw["mutating-tools"]),
-        mutating_prefixes=tuple(raw["mutating-tool-prefixes"]),
-        negation=re.compile(raw["negation"], re.IGNORECASE),
+        tools_rule_kinds=frozenset(raw["tools-rule-kinds"]),
+        read_tools=frozenset(raw["read-tools"]),
+        read_tool_prefixes=tuple(raw["read-tool-prefixes"]),
+        negation=_compile(raw["negation"], fragments),
+        conditional=_compile(raw["conditional"], fragments),
+        negated_headings=_compile(raw["negated-headings"], fragments),
+        others_headings=_compile(raw["others-headings"], fragments),
+        others_line=_compile(raw["others-line"], fragments),
+        run_languages=frozenset(str(x).lower() for x in run["languages"]),
+        artifact_start=_compile(run["artifact-start"], fragments),
+        artifact_lead=_compile(run["artifact-lead"], fragments),
+        run_lead=_compile(run["run-lead"], fragments),
         safety_sections=tuple(raw["safety-sections"]),
         evidence=kinds,
+        by_source={
+            src: tuple(k for k in kinds if src in k.sources)
+            for src in {src for k in kinds for src in k.sources}
+        },
         section_evidence=raw["section-evidence"],
         delegation=raw["delegation"],
-        delegation_pattern=re.compile(raw["delegation"]["pattern"], re.IGNORECASE),
+        delegation_pattern=_compile(raw["delegation"]["pattern"], fragments),
     )
 
 
@@ -100,96 +143,240 @@ def tool_names(value: object) -> list[str] | None:
 
 
 def mutating(tools: Sequence[str], s: Settings) -> list[str]:
+    """The granted tools that may change something: every tool that is not a read tool."""
     names = [t.split("(", 1)[0] for t in tools]
-    return [
-        t for t in names if t == "*" or t in s.mutating_tools or t.startswith(s.mutating_prefixes)
-    ]
+    return [t for t in names if t not in s.read_tools and not t.startswith(s.read_tool_prefixes)]
 
 
-def _sourced_blocks(doc: Document, s: Settings, pack: RulePack) -> Iterator[tuple[str, Block, str]]:
-    """(source, block, text) for the evidence sources, outside the safety sections."""
-    sections = split_sections(doc.blocks)
+@dataclass(frozen=True)
+class Source:
+    """A piece of the file that evidence is looked for in."""
+
+    kind: str  # text | step | code | inline
+    line: int  # line of the first character of `text`
+    text: str
+
+
+def negated(text: str, end: int, s: Settings) -> bool:
+    """Does a negation earlier in the sentence that ends the match at `end` cancel it?
+
+    "Never run `kubectl apply`" does; "never deploy without confirmation" does not (a
+    condition, not a prohibition)."""
+    start = 0
+    for m in _SENTENCE_END.finditer(text, 0, end):
+        start = m.end()
+    following = _SENTENCE_END.search(text, end)
+    sentence_end = following.start() if following else len(text)
+    return bool(s.negation.search(text, start, end)) and not s.conditional.search(
+        text, start, sentence_end
+    )
+
+
+def runnable(block: Block, lead: str, s: Settings) -> bool:
+    """Is a code block a command to run, rather than a file the model writes?"""
+    lang = block.info.split(maxsplit=1)[0].strip("{}.").lower() if block.info.strip() else ""
+    if lang not in s.run_languages:
+        return False
+    first = next((ln.strip() for ln in block.text.splitlines() if ln.strip()), "")
+    if s.artifact_start.search(first):
+        return False
+    return not s.artifact_lead.search(lead) or bool(s.run_lead.search(lead))
+
+
+def _commands_only(code: str) -> str:
+    """Comment lines blanked and `\\` continuation lines joined, the line count kept (evidence
+    lines stay right): `npx tool deploy \\` + `  --all` is one command."""
+    out: list[str] = []
+    pending: list[str] = []
+    for ln in code.split("\n"):
+        if ln.lstrip().startswith(("#", "//", "REM ", "::")):
+            ln = ""
+        if ln.rstrip().endswith("\\"):
+            pending.append(ln.rstrip()[:-1])
+            continue
+        if pending:
+            out.append(" ".join([*pending, ln]))
+            out.extend([""] * len(pending))
+            pending = []
+        else:
+            out.append(ln)
+    if pending:
+        out.append(" ".join(pending))
+        out.extend([""] * (len(pending) - 1))
+    return "\n".join(out)
+
+
+def _artifact_captions(blocks: Sequence[Block], s: Settings) -> set[int]:
+    """Paragraphs that introduce a file the model writes ("Deploy the monitoring stack with
+    Terraform:" over an HCL block): they describe the file, they are not a step."""
+    out: set[int] = set()
+    for i, block in enumerate(blocks):
+        if block.type != "text" or block.in_list or not block.text.rstrip().endswith(":"):
+            continue
+        for later in blocks[i + 1 : i + 4]:
+            if later.type == "code":
+                if not runnable(later, normalize(block.text), s):
+                    out.add(id(block))
+                break
+            if later.type != "text" or len(later.text.split()) > 6:
+                break
+    return out
+
+
+def _sources(
+    doc: Document, s: Settings, found: Mapping[str, Section], texts: Mapping[int, str]
+) -> Iterator[Source]:
+    """The evidence sources, outside the safety sections and outside what-not-to-do text.
+    `found`: the sections the file has, by id; `texts`: each counting block's normalised text."""
     skip: set[int] = set()
     for sid in s.safety_sections:
-        found = find_section(sections, pack.sections[sid])
-        if found:
-            skip.update(id(b) for b in (found.heading, *found.blocks))
-    previous_text = ""
+        if sid in found:
+            skip.update(id(b) for b in (found[sid].heading, *found[sid].blocks))
+    describes_artifact = _artifact_captions(doc.blocks, s)
+    headings: list[tuple[int, bool]] = []  # open headings: (level, not an instruction)
+    lead = ""  # the paragraph or heading a list hangs from
+    previous = ""  # the text right before a code block
     for block in doc.blocks:
         if id(block) in skip:
             continue
+        if block.type == "heading":
+            if block.counts:
+                text = texts[id(block)]
+                while headings and headings[-1][0] >= block.level:
+                    headings.pop()
+                skipped = s.negated_headings.search(text) or s.others_headings.search(text)
+                headings.append((block.level, bool(skipped)))
+                lead = previous = text
+            continue
+        in_negated_section = any(neg for _, neg in headings)
         if block.type == "code":
-            if not s.negation.search(previous_text):
-                yield "code", block, block.text
+            if in_negated_section or _lead_negated(previous, s):
+                continue
+            if runnable(block, previous, s):
+                yield Source("code", block.line + 1, _commands_only(block.text))
         elif block.type == "text" and block.counts:
-            text = normalize(block.text)
-            previous_text = text
-            yield "text", block, text
+            text = texts[id(block)]
+            previous = text
+            if not block.in_list:
+                lead = text
+            if in_negated_section or (block.in_list and _lead_negated(lead, s)):
+                continue
+            if s.others_line.match(text) or id(block) in describes_artifact:
+                continue
+            said = unquoted(text)
+            yield Source("text", block.line, said)
             if block.in_list or re.match(r"\d+\.\s", block.text):
-                yield "step", block, text
-        elif block.type == "heading":
-            previous_text = ""
+                yield Source("step", block.line, said)
+            for m in _INLINE_CODE.finditer(block.text):
+                if negated(block.text, m.start(), s):
+                    continue
+                line = block.line + block.text.count("\n", 0, m.start(2))
+                yield Source("inline", line, m.group(2).strip())
+
+
+def unquoted(text: str) -> str:
+    """A quotation inside a sentence is someone else's words ("How would you validate this in
+    production?"), not an instruction. A text that is a quotation, or a labelled one
+    (`Input: "Deploy the app to GCS"`), is an example request the model handles: kept."""
+
+    def drop(m: re.Match[str]) -> str:
+        before = text[: m.start()]
+        if m.group(0).endswith('?"'):
+            return " "
+        if (not before.strip() or _LABEL.match(before)) and not text[m.end() :].strip():
+            return m.group(0)
+        return " "
+
+    return _QUOTED.sub(drop, text) if '"' in text else text
+
+
+def _lead_negated(text: str, s: Settings) -> bool:
+    """A lead-in that says what NOT to do ("Will Not:", "Never run this:")."""
+    return bool(s.negation.search(text)) and not s.conditional.search(text)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What a file says, whatever the other agents are: its evidence and the agents it
+    names. Worked out once per document (an agent is classified twice: once for what
+    delegating to it means, once for itself)."""
+
+    evidence: tuple[Evidence, ...]
+    invoked: tuple[tuple[str, int], ...]
+
+
+_FACTS: dict[tuple[int, int], tuple[weakref.ref[Document], RulePack, _Facts]] = {}
+
+
+def _facts(doc: Document, pack: RulePack) -> _Facts:
+    key = (id(doc), id(pack))
+    memo = _FACTS.get(key)
+    if memo is not None and memo[0]() is doc and memo[1] is pack:
+        return memo[2]
+    facts = _work_out(doc, pack)
+    _FACTS[key] = (weakref.ref(doc), pack, facts)
+    weakref.finalize(doc, _FACTS.pop, key, None)
+    return facts
+
+
+def _work_out(doc: Document, pack: RulePack) -> _Facts:
+    s = settings(pack)
+    found: dict[str, Evidence] = {}
+    kind_of_file = doc.target.kind
+
+    def add(ev: Evidence) -> None:
+        found.setdefault(ev.rule, ev)
+
+    for key in FRONTMATTER_SOURCES:
+        value = doc.frontmatter.data.get(key)
+        if not isinstance(value, str):
+            continue
+        for kind in s.by_source.get(key, ()):
+            if kind_of_file in kind.kinds and kind.pattern.search(value):
+                line = doc.frontmatter.line_of(key)
+                add(Evidence(line, kind.signal, kind.weight, f"{key}: {kind.what}", kind.id))
+    texts = {
+        id(b): normalize(b.text) for b in doc.blocks if b.counts and b.type in ("text", "heading")
+    }
+    sections = split_sections(doc.blocks)
+    has: dict[str, Section] = {}
+    for sid in {*s.safety_sections, *s.section_evidence}:
+        section = find_section(sections, pack.sections[sid])
+        if section:
+            has[sid] = section
+    for src in _sources(doc, s, has, texts):
+        for kind in s.by_source.get(src.kind, ()):
+            if kind.id in found or kind_of_file not in kind.kinds:
+                continue
+            for match in kind.pattern.finditer(src.text):
+                if src.kind in ("text", "step") and negated(src.text, match.start(), s):
+                    continue
+                start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
+                line = src.line + src.text.count("\n", 0, start)
+                add(Evidence(line, kind.signal, kind.weight, kind.what, kind.id))
+                break
+    for sid, ev in s.section_evidence.items():
+        if sid not in has:
+            continue
+        what = f"has the `{pack.sections[sid].heading}` section"
+        add(Evidence(has[sid].line, ev["signal"], int(ev["weight"]), what, f"section:{sid}"))
+        if "also" in ev:
+            add(Evidence(has[sid].line, ev["also"], int(ev["weight"]), what, f"section:{sid}:also"))
+    invoked = invoked_agents(doc, s.delegation_pattern, texts)
+    return _Facts(tuple(found.values()), tuple(invoked))
 
 
 def gather(
     doc: Document, pack: RulePack, agent_classes: Mapping[str, str | None] | None = None
 ) -> list[Evidence]:
+    """Every piece of evidence, sorted by line; delegation evidence when the classes of the
+    repository's agents are given."""
     s = settings(pack)
-    found: dict[str, Evidence] = {}
-
-    def add(ev: Evidence) -> None:
-        found.setdefault(ev.rule, ev)
-
-    hint = doc.frontmatter.data.get("argument-hint")
-    for kind in s.evidence:
-        if doc.target.kind not in kind.kinds:
-            continue
-        if "argument-hint" in kind.sources and isinstance(hint, str) and kind.pattern.search(hint):
-            add(
-                Evidence(
-                    doc.frontmatter.line_of("argument-hint"),
-                    kind.signal,
-                    kind.weight,
-                    f"argument-hint: {kind.what}",
-                    kind.id,
-                )
-            )
-    for source, block, text in _sourced_blocks(doc, s, pack):
-        for kind in s.evidence:
-            if kind.id in found or doc.target.kind not in kind.kinds or source not in kind.sources:
-                continue
-            match = kind.pattern.search(text)
-            if match:
-                line = (
-                    block.line + text.count("\n", 0, match.start()) + (1 if source == "code" else 0)
-                )
-                add(Evidence(line, kind.signal, kind.weight, kind.what, kind.id))
-    sections = split_sections(doc.blocks)
-    for sid, ev in s.section_evidence.items():
-        section = find_section(sections, pack.sections[sid])
-        if section:
-            add(
-                Evidence(
-                    section.line,
-                    ev["signal"],
-                    int(ev["weight"]),
-                    f"has the `{pack.sections[sid].heading}` section",
-                    f"section:{sid}",
-                )
-            )
-            if "also" in ev:
-                add(
-                    Evidence(
-                        section.line,
-                        ev["also"],
-                        int(ev["weight"]),
-                        f"has the `{pack.sections[sid].heading}` section",
-                        f"section:{sid}:also",
-                    )
-                )
+    facts = _facts(doc, pack)
+    found = {e.rule: e for e in facts.evidence}
     if agent_classes is not None:
         delegated: dict[str, int] = {}
-        for name, line in invoked_agents(doc, s.delegation_pattern):
+        for name, line in facts.invoked:
             if name in agent_classes and name != doc.name:
                 delegated.setdefault(name, line)
         risky = [
@@ -197,36 +384,43 @@ def gather(
         ]
         if risky:
             name, line = risky[0]
-            add(
+            found.setdefault(
+                "delegation",
                 Evidence(
                     line,
                     "deployment",
                     int(s.delegation["weight"]),
                     f"{s.delegation['what']} (`{name}`)",
                     "delegation",
-                )
+                ),
             )
         if len(delegated) >= 2 and risky:
             line = sorted(delegated.values())[1]
-            add(
+            found.setdefault(
+                "fan-out",
                 Evidence(
                     line,
                     "batch",
                     int(s.delegation["fan-out-weight"]),
                     f"fans out to {len(delegated)} agents ({', '.join(sorted(delegated))})",
                     "fan-out",
-                )
+                ),
             )
     return sorted(found.values(), key=lambda e: (e.line, e.rule))
 
 
-def invoked_agents(doc: Document, pattern: re.Pattern[str]) -> list[tuple[str, int]]:
+def invoked_agents(
+    doc: Document, pattern: re.Pattern[str], texts: Mapping[int, str] | None = None
+) -> list[tuple[str, int]]:
     """Agents the file invokes by name, with the line; in text and code alike."""
     out: list[tuple[str, int]] = []
     for block in doc.blocks:
         if block.type not in ("text", "code") or (block.type == "text" and not block.counts):
             continue
-        text = block.text if block.type == "code" else normalize(block.text)
+        if block.type == "code":
+            text = block.text
+        else:
+            text = texts[id(block)] if texts is not None else normalize(block.text)
         for m in pattern.finditer(text):
             name = next(g for g in m.groups() if g)
             offset = 1 if block.type == "code" else 0
@@ -274,10 +468,11 @@ def classify(
             ev = Evidence(1, cls, 0, f"configuration sets {pattern} to {cls}", "config")
             return Classification(cls, "config", [ev], f"configuration override {pattern}")
     s = settings(pack)
-    if doc.target.kind == "agent":
-        tools = tool_names(doc.frontmatter.data.get("tools"))
+    if doc.target.kind in s.tools_rule_kinds:
+        key = "tools" if doc.target.kind == "agent" else "allowed-tools"
+        tools = tool_names(doc.frontmatter.data.get(key))
         if tools is not None and not mutating(tools, s):
-            line = doc.frontmatter.line_of("tools")
+            line = doc.frontmatter.line_of(key)
             ev = Evidence(
                 line,
                 "read-only",

@@ -130,7 +130,7 @@ def test_diff_prints_and_writes_nothing(tmp_path: Path) -> None:
 
 def test_placement() -> None:
     cmd = EXAMPLE_REPO / ".claude/commands/project/dataset-deploy.md"
-    run, found = outcomes(EXAMPLE_REPO)
+    _, found = outcomes(EXAMPLE_REPO)
     out = next(o for o in found if o.path.endswith("dataset-deploy.md"))
     text = out.fixed or ""
     # A command's section goes after its parameters part, before the next section.
