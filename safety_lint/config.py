@@ -59,6 +59,7 @@ class Config:
     fail_on: str = "error"  # "warning": warnings fail the run too
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     rule_folders: list[Path] = field(default_factory=list)
+    external_agents: list[str] = field(default_factory=list)  # agents outside the repository
     status: StatusConfig = field(default_factory=StatusConfig)
     set_keys: set[str] = field(default_factory=set)  # keys the file set (the rest are defaults)
 
@@ -76,6 +77,7 @@ KEYS = (
     "max-file-size",
     "rules",
     "status",
+    "external-agents",
 )
 STATUS_KEYS = ("path", "phases", "priorities")
 
@@ -114,6 +116,7 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
     config = Config(source=path, set_keys={str(k) for k in data})
     config.include = c.strings(data, "include")
     config.exclude = c.strings(data, "exclude")
+    config.external_agents = c.strings(data, "external-agents")
     severity = data.get("severity", {})
     if not isinstance(severity, dict) or not all(
         v in ("error", "warning") for v in severity.values()
@@ -250,6 +253,7 @@ def effective(config: Config, core_documents: list[str], rule_folders: list[Path
         ("require-reason", config.require_reason),
         ("fail-on", config.fail_on),
         ("core-documents", core_documents),
+        ("external-agents", config.external_agents),
         ("max-file-size", config.max_file_size),
         ("rules", [str(p) for p in rule_folders]),
         (

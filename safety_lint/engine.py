@@ -202,6 +202,8 @@ def lint(
     facts = Facts(commands=_command_names(selection.root, config))
     for name, target in index.items():
         facts.agents[name] = AgentFacts(target.rel, None, False)
+    for name in config.external_agents:  # user-level or plugin agents: they exist, unchecked
+        facts.agents.setdefault(name.lower(), AgentFacts(f"(external) {name}", None, False))
     outcomes = dict(
         zip(
             (t.rel for t in selection.targets),

@@ -138,3 +138,16 @@ def test_unique_command_name(tmp_path: Path) -> None:
     assert found == [("PS407", 1, "warning")]
     assert "also defined by .claude/commands/legacy/deploy.md" in result.violations[-1].message
     assert result.status == "pass"  # a warning does not fail the file
+
+
+def test_agent_exists_knows_external_agents(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".claude/commands").mkdir(parents=True)
+    shutil.copy(RULE_FIXTURES / "commands/invokes-missing-agent.md", root / ".claude/commands/a.md")
+    assert [v.rule for r in run_repo(root).results for v in r.violations if v.rule == "PS402"] == [
+        "PS402"
+    ]
+    (root / ".safety-lint.yaml").write_text(
+        "core-documents: []\nexternal-agents: [dataset-history-reader]\n"
+    )
+    assert [v.rule for r in run_repo(root).results for v in r.violations] == []
