@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -22,6 +23,7 @@ FRONTMATTER_SOURCES = ("argument-hint", "description")
 _FRAGMENT = re.compile(r"\{\{([\w-]+)\}\}")
 _INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _SENTENCE_END = re.compile(r"[.;!?](\s|$)")
+_SENTENCE_SPLIT = re.compile(r"[.!?]\s+")
 _QUOTED = re.compile(r'"[^"]{3,}"')
 _LABEL = re.compile(r"^[\w /*-]{1,30}:\s*$")
 
@@ -157,19 +159,26 @@ class Source:
     text: str
 
 
-def negated(text: str, end: int, s: Settings) -> bool:
-    """Does a negation earlier in the sentence that ends the match at `end` cancel it?
+NEAR = 200  # a negation or condition further away than this is not about the match
+
+
+def negated(text: str, end: int, s: Settings, ends: Sequence[int] | None = None) -> bool:
+    """Does a negation earlier in the sentence, before `end` (a match's start), cancel it?
 
     "Never run `kubectl apply`" does; "never deploy without confirmation" does not (a
-    condition, not a prohibition)."""
-    start = 0
-    for m in _SENTENCE_END.finditer(text, 0, end):
-        start = m.end()
-    following = _SENTENCE_END.search(text, end)
-    sentence_end = following.start() if following else len(text)
-    return bool(s.negation.search(text, start, end)) and not s.conditional.search(
-        text, start, sentence_end
-    )
+    condition, not a prohibition). `ends`: where the sentences of `text` end (`sentence_ends`),
+    to look them up instead of scanning the text again."""
+    if ends is None:
+        ends = sentence_ends(text)
+    i = bisect_right(ends, end)
+    start = max(ends[i - 1] if i else 0, end - NEAR)
+    stop = min(ends[i] if i < len(ends) else len(text), end + NEAR)
+    return bool(s.negation.search(text, start, end)) and not s.conditional.search(text, start, stop)
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Offsets just after each sentence end (`.`, `;`, `!`, `?` before a space or the end)."""
+    return [m.start() + 1 for m in _SENTENCE_END.finditer(text)]
 
 
 def runnable(block: Block, lead: str, s: Settings) -> bool:
@@ -267,11 +276,14 @@ def _sources(
             yield Source("text", block.line, said)
             if block.in_list or re.match(r"\d+\.\s", block.text):
                 yield Source("step", block.line, said)
+            if "`" not in block.text:
+                continue
+            ends = sentence_ends(block.text)
+            newlines = [i for i, ch in enumerate(block.text) if ch == "\n"]
             for m in _INLINE_CODE.finditer(block.text):
-                if negated(block.text, m.start(), s):
-                    continue
-                line = block.line + block.text.count("\n", 0, m.start(2))
-                yield Source("inline", line, m.group(2).strip())
+                if not negated(block.text, m.start(), s, ends):
+                    line = block.line + bisect_right(newlines, m.start(2))
+                    yield Source("inline", line, m.group(2).strip())
 
 
 def unquoted(text: str) -> str:
@@ -291,8 +303,10 @@ def unquoted(text: str) -> str:
 
 
 def _lead_negated(text: str, s: Settings) -> bool:
-    """A lead-in that says what NOT to do ("Will Not:", "Never run this:")."""
-    return bool(s.negation.search(text)) and not s.conditional.search(text)
+    """A lead-in that says what NOT to do ("Will Not:", "Never run this:"). Only its last
+    sentence introduces what follows: "Never commit secrets. Run:" is not one."""
+    last = _SENTENCE_SPLIT.split(text.strip())[-1]
+    return bool(s.negation.search(last)) and not s.conditional.search(last)
 
 
 @dataclass(frozen=True)
@@ -344,13 +358,18 @@ def _work_out(doc: Document, pack: RulePack) -> _Facts:
         section = find_section(sections, pack.sections[sid])
         if section:
             has[sid] = section
+    ends: list[int] | None = None  # sentence ends of `ends_of`, worked out when needed
+    ends_of: Source | None = None
     for src in _sources(doc, s, has, texts):
         for kind in s.by_source.get(src.kind, ()):
             if kind.id in found or kind_of_file not in kind.kinds:
                 continue
             for match in kind.pattern.finditer(src.text):
-                if src.kind in ("text", "step") and negated(src.text, match.start(), s):
-                    continue
+                if src.kind in ("text", "step"):
+                    if ends is None or ends_of is not src:
+                        ends, ends_of = sentence_ends(src.text), src
+                    if negated(src.text, match.start(), s, ends):
+                        continue
                 start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
                 line = src.line + src.text.count("\n", 0, start)
                 add(Evidence(line, kind.signal, kind.weight, kind.what, kind.id))
