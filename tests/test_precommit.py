@@ -42,6 +42,8 @@ def repo(tmp_path: Path) -> Path:
     shutil.copy(
         FIXTURES / "rules/commands/deploy-no-agent.md", root / ".claude/commands/project/good.md"
     )
+    (root / ".claude/agents").mkdir()
+    shutil.copy(FIXTURES / "rules/agents/dataset-deployer.md", root / ".claude/agents/deployer.md")
     git(root, "init", "-q")
     git(root, "add", "-A")
     return root
@@ -77,7 +79,7 @@ def test_hook_blocks_a_violation_and_names_the_file(repo: Path, env: dict[str, s
     git(repo, "add", "-A")
     result = try_repo(repo, env, "safety-lint", "--files", ".claude/commands/project/bad.md")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert ".claude/commands/project/bad.md:5:1: PS101 production-safety-section" in result.stdout
+    assert ".claude/commands/project/bad.md:6:1: PS101 production-safety-section" in result.stdout
 
 
 def test_hook_passes_a_clean_tree(repo: Path, env: dict[str, str]) -> None:
