@@ -127,3 +127,34 @@ def test_whole_corpus_gets_a_status_and_is_not_changed() -> None:
     assert total >= 2000
     assert _digest(CORPUS) == before
     assert os.access(CORPUS, os.R_OK)
+
+
+def test_an_unexpected_exception_is_that_files_error_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import safety_lint.engine as engine
+    from conftest import FIXTURES
+
+    root = tmp_path / "repo"
+    (root / ".claude/commands").mkdir(parents=True)
+    for name in ("a.md", "b.md"):
+        shutil.copy(
+            FIXTURES / "rules/commands/deploy-no-agent.md", root / ".claude/commands" / name
+        )
+    real = engine.check_document
+
+    def flaky(doc, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if doc.target.rel.endswith("a.md"):
+            raise KeyError("boom")
+        return real(doc, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "check_document", flaky)
+    by_path = {r.path: r for r in run_repo(root).results}
+    broken = by_path[".claude/commands/a.md"]
+    assert broken.status == "error"
+    (v,) = broken.violations
+    assert (v.rule, v.requirement) == ("PS004", "internal-error")
+    assert "KeyError" in v.message and "please report it" in v.message
+    assert by_path[".claude/commands/b.md"].status == "pass"
