@@ -134,8 +134,9 @@ def test_an_unexpected_exception_is_that_files_error_and_the_run_goes_on(
 ) -> None:
     import shutil
 
-    import safety_lint.engine as engine
     from conftest import FIXTURES
+
+    import safety_lint.engine as engine
 
     root = tmp_path / "repo"
     (root / ".claude/commands").mkdir(parents=True)
