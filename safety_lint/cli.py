@@ -42,6 +42,34 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_ERROR)
 
 
+def _write(path: Path, data: bytes, make_folder: bool = False) -> None:
+    """Write atomically; a path that cannot be written is a usage error (exit 2)."""
+    from .fsutil import WriteError, atomic_write
+
+    try:
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, data)
+    except (WriteError, OSError) as err:
+        fail(str(err))
+
+
+def _from_here(results: list[Any], root: Path) -> list[Any]:
+    """Paths as seen from the current folder, for the formats people and GitHub click on (JSON,
+    SARIF and JUnit keep paths relative to the root, as documented)."""
+    from dataclasses import replace
+
+    rel = os.path.relpath(root.absolute(), Path.cwd())
+    if rel == "." or rel.startswith(".."):
+        return results
+    prefix = Path(rel).as_posix() + "/"
+    return [replace(r, path=prefix + r.path) for r in results]
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _style(text: str, **kw: Any) -> str:
     return typer.style(text, **kw)
 
@@ -65,6 +93,13 @@ def main_options(
     """safety-lint: Rule #0 for Claude Code commands and agents."""
 
 
+def _may_be_linted(path: Path) -> bool:
+    text = path.as_posix()
+    return path.suffix == ".md" and (
+        ".claude/" in text or path.name == "CLAUDE.md" or "docs/" in text
+    )
+
+
 def _split(values: list[str] | None) -> frozenset[str]:
     return frozenset(v.strip() for item in values or [] for v in item.split(",") if v.strip())
 
@@ -77,7 +112,8 @@ def _prepare(paths: list[Path] | None, root: Path | None, config_path: Path | No
 
     paths = list(paths or [])
     for p in paths:
-        if not p.exists() and not p.is_symlink():
+        # A missing command, agent or core document is that file's PS001; anything else is a typo.
+        if not p.exists() and not p.is_symlink() and not _may_be_linted(p):
             fail(f"{p}: no such file or directory")
     if root is None:
         if len(paths) == 1 and paths[0].is_dir():
@@ -99,12 +135,17 @@ def _prepare(paths: list[Path] | None, root: Path | None, config_path: Path | No
 def _selector(pack: Any, config: Any, select: list[str] | None, ignore: list[str] | None) -> Any:
     from .check import Selector
 
-    chosen = _split(select) or frozenset(config.select)
-    ignored = _split(ignore) | frozenset(config.ignore)
-    for key in sorted(chosen | ignored | set(config.severity)):
-        if pack.find(key) is None:
-            fail(f"unknown rule '{key}' (see `safety-lint rules`)")
-    return Selector(chosen, ignored, dict(config.severity), config.require_reason)
+    def code(key: str) -> str:
+        rule = pack.find(key)
+        if rule is None:
+            where = f" (in {config.source})" if config.source else ""
+            fail(f"unknown rule '{key}'{where} (see `safety-lint rules`)")
+        return str(rule.code)
+
+    chosen = frozenset(code(k) for k in _split(select) or config.select)
+    ignored = frozenset(code(k) for k in _split(ignore) | frozenset(config.ignore))
+    severity = {code(k): v for k, v in config.severity.items()}
+    return Selector(chosen, ignored, severity, config.require_reason)
 
 
 PathsArg = Annotated[
@@ -184,7 +225,6 @@ def check(
     from .discover import GitError, changed_files
     from .engine import lint
     from .engine import select as select_files
-    from .fsutil import atomic_write
     from .outputs import render
 
     root, paths, config, pack = _prepare(paths, root, config_path)
@@ -220,7 +260,7 @@ def check(
             raise typer.Exit(EXIT_FINDINGS if run is None else EXIT_CLEAN)
     results = run.results
     if write_baseline is not None:
-        atomic_write(write_baseline, dump(results).encode("utf-8"))
+        _write(write_baseline, dump(results).encode("utf-8"))
         count = sum(len(r.violations) for r in results)
         typer.echo(f"wrote {count} violations to baseline {write_baseline}", err=True)
         raise typer.Exit(EXIT_CLEAN)
@@ -231,14 +271,21 @@ def check(
             fail(str(err))
         if hidden:
             typer.echo(f"{hidden} violations in the baseline not shown", err=True)
+    shown = _from_here(results, root)
     for fmt, target in zip(formats, files, strict=False):
-        atomic_write(target, render(fmt, results, pack, report.plain).encode("utf-8"))
+        _write(
+            target,
+            render(fmt, shown if fmt in ("text", "github") else results, pack, report.plain).encode(
+                "utf-8"
+            ),
+        )
     if len(formats) > len(files):
         fmt = formats[-1]
         style = _style if _use_color() and fmt == "text" else report.plain
-        typer.echo(render(fmt, results, pack, style), nl=False, color=_use_color())
+        out = render(fmt, shown if fmt in ("text", "github") else results, pack, style)
+        typer.echo(out, nl=False, color=_use_color())
     else:  # every format went to a file: the human summary still goes to the terminal
-        typer.echo(report.text(results, report.plain), nl=False)
+        typer.echo(report.text(shown, report.plain), nl=False)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and "github" in formats:
         from .github import step_summary
@@ -258,7 +305,7 @@ def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool) -> Any:
 
     from .engine import fix, lint
     from .fix import Encoded
-    from .fsutil import atomic_write
+    from .fsutil import WriteError, atomic_write
 
     outcomes = fix(run, pack, config, selector)
     for o in outcomes:
@@ -270,7 +317,10 @@ def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool) -> Any:
             a, b = o.original.splitlines(keepends=True), (o.fixed or "").splitlines(keepends=True)
             typer.echo("".join(difflib.unified_diff(a, b, f"a/{o.path}", f"b/{o.path}")), nl=False)
         count = sum(len(o.fixed_rules) for o in done)
-        typer.echo(f"{count} violations fixable in {len(done)} files (run with --fix)", err=True)
+        typer.echo(
+            f"{_n(count, 'violation')} fixable in {_n(len(done), 'file')} (run with --fix)",
+            err=True,
+        )
         return None if done else run
     for o in done:
         path = run.selection.root / o.path
@@ -278,11 +328,17 @@ def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool) -> Any:
         if Encoded.of(data).decode(data) != o.original:  # changed under us: leave it alone
             typer.echo(f"{o.path}: changed while fixing; not written", err=True)
             continue
-        atomic_write(path, Encoded.of(data).encode(o.fixed or ""))
+        try:
+            atomic_write(path, Encoded.of(data).encode(o.fixed or ""))
+        except WriteError as err:
+            typer.echo(f"{o.path}: not fixed: {err}", err=True)
+            continue
     fixed = sum(len(o.fixed_rules) for o in done)
     again = lint(run.selection, pack, config, selector, _jobs(None))
     remaining = sum(len(r.violations) for r in again.results)
-    typer.echo(f"fixed {fixed} violations in {len(done)} files; {remaining} remain", err=True)
+    typer.echo(
+        f"fixed {_n(fixed, 'violation')} in {_n(len(done), 'file')}; {remaining} remain", err=True
+    )
     return again
 
 
@@ -336,7 +392,6 @@ def status(
 
     from .engine import lint
     from .engine import select as select_files
-    from .fsutil import atomic_write
     from .status import Inputs, generate
 
     if write and check_only:
@@ -369,7 +424,7 @@ def status(
         typer.echo("".join(diff), nl=False)
         typer.echo(f"{rel} is out of date: run `safety-lint status --write`", err=True)
         raise typer.Exit(EXIT_FINDINGS)
-    atomic_write(target, document.encode("utf-8"))
+    _write(target, document.encode("utf-8"), make_folder=True)
     typer.echo(f"wrote {rel}", err=True)
 
 
@@ -402,7 +457,6 @@ def new(
 
     from .discover import default_root
     from .fix import new_file
-    from .fsutil import atomic_write
     from .rulepack import RulePackError, default_pack
 
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
@@ -416,7 +470,7 @@ def new(
         text = new_file(kind.value, name, cls.value, default_pack())
     except RulePackError as err:
         fail(str(err))
-    atomic_write(target, text.encode("utf-8"))
+    _write(target, text.encode("utf-8"), make_folder=True)
     typer.echo(f"wrote {target}", err=True)
 
 

@@ -10,7 +10,7 @@ import difflib
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .model import CLASSES
@@ -158,6 +158,11 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
     if "path" in status:
         if not isinstance(status["path"], str):
             raise c.fail("path", "'status.path' must be a string")
+        rel = PurePosixPath(status["path"])
+        if rel.is_absolute() or ".." in rel.parts:
+            raise c.fail(
+                "path", "'status.path' must be a path inside the repository (relative, no '..')"
+            )
         config.status.path = status["path"]
     config.status.priorities = c.strings(status, "priorities")
     phases = status.get("phases", [])

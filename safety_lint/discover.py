@@ -65,7 +65,8 @@ def changed_files(root: Path, ref: str) -> list[Path]:
         except (OSError, subprocess.SubprocessError) as err:
             raise GitError(f"git failed: {err}") from None
         if out.returncode != 0:
-            raise GitError(f"git {' '.join(command[1:3])}: {out.stderr.strip() or 'failed'}")
+            first = (out.stderr.strip().splitlines() or ["failed"])[0]
+            raise GitError(f"--changed-since {ref}: git says: {first}")
         names.update(line for line in out.stdout.splitlines() if line)
     top = git_toplevel(root) or root
     return sorted(p for name in names if (p := top / name).is_file())
@@ -138,8 +139,15 @@ def _walk_markdown(top: Path, root_real: Path, problems: list[tuple[str, str]]) 
         seen.add(real)
         dirnames.sort()
         for name in sorted(filenames):
-            if name.endswith(".md"):
-                yield Path(dirpath) / name
+            if not name.endswith(".md"):
+                continue
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                target = os.path.realpath(path)
+                if not target.startswith(str(root_real) + os.sep):
+                    problems.append((str(path), "symlink points outside the root; not read"))
+                    continue
+            yield path
         # A folder named x.md is a folder: os.walk lists it in dirnames, never in filenames.
 
 

@@ -167,8 +167,16 @@ def fix_document(
     gone = [req for req in missing if not any(v.requirement == req for v in after.violations)]
     new = after_rules - before_rules
     if cls.cls != result.cls or len(gone) != len(missing) or new:
-        what = ", ".join(sorted(new)) or f"class {result.cls} -> {cls.cls}"
-        outcome.problem = f"fix not applied: checking the fixed file found {what}"
+        if "PS401" in new:
+            step = next(v for v in after.violations if v.rule == "PS401")
+            outcome.problem = (
+                f"fix not applied: with the section inserted, line {step.line} of the fixed file "
+                "would change an environment before the confirmation protocol (PS401); move that "
+                "step below the safety section, or add the section above it by hand"
+            )
+        else:
+            what = ", ".join(sorted(new)) or f"class {result.cls} -> {cls.cls}"
+            outcome.problem = f"fix not applied: checking the fixed file found {what}"
         return outcome
     outcome.fixed, outcome.fixed_rules = (
         fixed,
@@ -204,7 +212,7 @@ def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
             hint = (
                 "argument-hint: <target> [--environment=test|prod]"
                 + (" [--dry-run]" if cls == "batch" else "")
-                + "\n"
+                + "\ndisable-model-invocation: true\n"  # only a person starts it (PS405)
             )
             parameters += "\n- `--environment`: `test` (default) or `prod`"
             if cls == "batch":

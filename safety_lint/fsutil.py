@@ -8,20 +8,41 @@ import tempfile
 from pathlib import Path
 
 
+class WriteError(Exception):
+    """A file could not be written; the message names it."""
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so a reader sees the old or the new file, never half of one."""
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Replace `path` with `data` so a reader sees the old or the new file, never half of one.
+
+    An existing file keeps its mode; a new one gets the usual mode (0666 less the umask). The
+    folder must exist: a typo in a path is an error, not a new folder."""
+    if path.is_symlink():
+        raise WriteError(f"{path}: is a symbolic link; not replaced")
+    if path.is_dir():
+        raise WriteError(f"{path}: is a folder")
+    if not path.parent.is_dir():
+        raise WriteError(f"{path}: folder {path.parent} does not exist")
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _default_mode()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise WriteError(f"{path}: cannot write: {err.strerror or err}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except OSError as err:
+        raise WriteError(f"{path}: cannot write: {err.strerror or err}") from None
+    finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise

@@ -98,7 +98,10 @@ class RulePack:
     status: dict[str, Any] = field(default_factory=dict)
 
     def find(self, key: str) -> Rule | None:
-        return next((r for r in self.rules if key in (r.code, r.name)), None)
+        """A rule by code (any case) or name."""
+        return next(
+            (r for r in self.rules if key in (r.code, r.name) or key.upper() == r.code), None
+        )
 
 
 def _line(node: Any, key: str | int | None = None) -> int:

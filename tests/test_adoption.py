@@ -287,3 +287,60 @@ def test_github_format_is_automatic_under_actions(repo: Path, tmp_path: Path) ->
     result = cli(repo, "check", ".", GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
     assert result.stdout.startswith("::error file=.claude/commands/project/bad.md,line=6,col=1,")
     assert "bad.md" in summary.read_text()
+
+
+# --- writing files and paths, as a new user meets them ---------------------------------------
+
+
+def test_output_file_that_cannot_be_written_is_a_usage_error(repo: Path, tmp_path: Path) -> None:
+    folder = cli(repo, "check", ".", "--format", "json", "--output-file", str(tmp_path))
+    assert folder.returncode == 2 and "is a folder" in folder.stderr
+    assert "Traceback" not in folder.stderr
+    missing = cli(repo, "check", ".", "--write-baseline", str(tmp_path / "no/such/b.json"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_new_files_follow_the_umask(repo: Path) -> None:
+    cli(repo, "check", ".", "--format", "json", "--output-file", "out.json")
+    mode = (repo / "out.json").stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+def test_fix_leaves_symlinks_alone(repo: Path) -> None:
+    shared = repo / "shared.md"
+    shutil.copy(FIXTURES / "rules/agents/tester-no-section.md", shared)
+    (repo / ".claude/agents/tester.md").symlink_to(shared)
+    before = shared.read_bytes()
+    result = cli(repo, "check", "--fix", ".")
+    assert "is a symbolic link; not replaced" in result.stderr
+    assert (repo / ".claude/agents/tester.md").is_symlink() and shared.read_bytes() == before
+
+
+def test_status_path_must_stay_in_the_repository(repo: Path) -> None:
+    (repo / ".safety-lint.yaml").write_text("status: {path: ../outside.md}\n")
+    result = cli(repo, "status", "--write", ".")
+    assert result.returncode == 2 and "inside the repository" in result.stderr
+    assert not (repo.parent / "outside.md").exists()
+
+
+def test_changed_since_outside_git_says_so_in_one_line(repo: Path) -> None:
+    result = cli(repo, "check", "--changed-since", "HEAD", "--root", ".")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "git says" in result.stderr
+
+
+def test_a_missing_command_given_explicitly_is_its_error(repo: Path) -> None:
+    result = cli(repo, "check", CMD + "gone.md", CMD + "good.md", "--format", "json")
+    assert result.returncode == 1
+    gone = next(f for f in json.loads(result.stdout)["files"] if f["path"].endswith("gone.md"))
+    assert gone["status"] == "error" and gone["violations"][0]["rule"] == "PS001"
+    assert cli(repo, "check", "typo.txt").returncode == 2
+
+
+def test_codes_in_any_case_and_paths_from_the_current_folder(repo: Path) -> None:
+    assert cli(repo, "explain", "ps106").stdout.startswith("## PS106 three-questions")
+    assert cli(repo, "check", ".", "--ignore", "ps101").returncode == 0
+    result = cli(repo.parent, "check", "repo")
+    assert "repo/.claude/commands/project/bad.md:6:1: PS101" in result.stdout

@@ -170,7 +170,7 @@ def test_new_files_pass_check(tmp_path: Path, kind: str, cls: str) -> None:
     result = cli(tmp_path, "new", kind, f"my-{cls}", "--class", cls, "--root", ".")
     assert result.returncode == 0, result.stderr
     path = tmp_path / ".claude" / f"{kind}s" / f"my-{cls}.md"
-    check = cli(tmp_path, "check", str(path.relative_to(tmp_path)), "--format", "json")
+    check = cli(tmp_path, "check", str(path.relative_to(tmp_path)), "--fail-on", "warning")
     assert check.returncode == 0, check.stdout
     assert cli(tmp_path, "new", kind, f"my-{cls}", "--class", cls, "--root", ".").returncode == 2
 
