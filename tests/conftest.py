@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -47,3 +50,15 @@ def run_repo(root: Path, paths: Iterable[Path] = (), config: Config | None = Non
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, symlinks=True)
     return dst
+
+
+def cli(cwd: Path | None, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """safety-lint as a user runs it: a new process, plain output."""
+    return subprocess.run(
+        [sys.executable, "-m", "safety_lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1", **env},
+    )

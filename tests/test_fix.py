@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, EXAMPLE_REPO, FIXTURES
+from conftest import CORPUS, EXAMPLE_REPO, FIXTURES, cli
 
 from safety_lint.check import Selector
 from safety_lint.config import load_config
@@ -18,17 +16,6 @@ from safety_lint.engine import Run, fix, lint, select
 from safety_lint.fix import FixOutcome, insert
 from safety_lint.rulepack import default_pack
 from safety_lint.text import lines_with_endings
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "safety_lint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 def outcomes(root: Path) -> tuple[Run, list[FixOutcome]]:
