@@ -12,7 +12,6 @@ from .checks.repository import Facts
 from .model import Classification, Document, FileResult, Target, Violation
 from .parse import NOT_FOUND
 from .rulepack import Applies, Rule, RulePack
-from .sections import split_sections
 
 
 @dataclass(frozen=True)
@@ -92,9 +91,7 @@ def check_document(
                     "in the frontmatter (see `safety-lint classify --explain`)",
                 )
             )
-        ctx = Context(
-            doc, pack, tuple(split_sections(doc.blocks)), classification.cls, classification
-        )
+        ctx = Context(doc, pack, doc.sections, classification.cls, classification)
         mentions = _mentions(doc)
         for rule in pack.rules:
             if rule.check == "builtin":

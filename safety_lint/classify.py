@@ -13,8 +13,7 @@ from typing import Any
 
 from .model import Block, Classification, Document, Evidence, Section
 from .rulepack import RulePack
-from .sections import find_section, split_sections
-from .text import normalize
+from .sections import find_section
 
 CLASSES = ("deployment", "batch", "read-only")
 FRONTMATTER_SOURCES = ("argument-hint", "description")
@@ -224,7 +223,7 @@ def _artifact_captions(blocks: Sequence[Block], s: Settings) -> set[int]:
             continue
         for later in blocks[i + 1 : i + 4]:
             if later.type == "code":
-                if not runnable(later, normalize(block.text), s):
+                if not runnable(later, block.norm, s):
                     out.add(id(block))
                 break
             if later.type != "text" or len(later.text.split()) > 6:
@@ -349,10 +348,8 @@ def _work_out(doc: Document, pack: RulePack) -> _Facts:
             if kind_of_file in kind.kinds and kind.pattern.search(value):
                 line = doc.frontmatter.line_of(key)
                 add(Evidence(line, kind.signal, kind.weight, f"{key}: {kind.what}", kind.id))
-    texts = {
-        id(b): normalize(b.text) for b in doc.blocks if b.counts and b.type in ("text", "heading")
-    }
-    sections = split_sections(doc.blocks)
+    texts = {id(b): b.norm for b in doc.blocks if b.counts and b.type in ("text", "heading")}
+    sections = list(doc.sections)
     has: dict[str, Section] = {}
     for sid in {*s.safety_sections, *s.section_evidence}:
         section = find_section(sections, pack.sections[sid])
@@ -428,6 +425,9 @@ def gather(
     return sorted(found.values(), key=lambda e: (e.line, e.rule))
 
 
+_AGENT_HINT = re.compile(r"agent|task\(", re.IGNORECASE)
+
+
 def invoked_agents(
     doc: Document, pattern: re.Pattern[str], texts: Mapping[int, str] | None = None
 ) -> list[tuple[str, int]]:
@@ -439,7 +439,9 @@ def invoked_agents(
         if block.type == "code":
             text = block.text
         else:
-            text = texts[id(block)] if texts is not None else normalize(block.text)
+            text = texts[id(block)] if texts is not None else block.norm
+        if not _AGENT_HINT.search(text):  # every delegation form names an agent or a Task
+            continue
         for m in pattern.finditer(text):
             name = next(g for g in m.groups() if g)
             offset = 1 if block.type == "code" else 0

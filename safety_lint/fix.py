@@ -16,7 +16,6 @@ from pathlib import Path
 
 from .model import Classification, Document, FileResult
 from .rulepack import Rule, RulePack
-from .sections import split_sections
 from .text import lines_with_endings
 
 FIXABLE = {
@@ -92,7 +91,7 @@ def section_text(key: str, doc: Document, cls: str, pack: RulePack) -> str:
 
 def _insert_at(doc: Document, key: str, lines: list[str]) -> int:
     """0-based index of the original line before which the section goes (spec §3-4, issue 5)."""
-    level2 = [s for s in split_sections(doc.blocks) if s.heading.level == 2]
+    level2 = [s for s in doc.sections if s.heading.level == 2]
     if key in ("critical-protocol", "environment-handling"):
         if level2:
             return level2[0].line - 1  # the first section after the title

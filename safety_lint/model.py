@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +39,13 @@ class Block:
     level: int = 0  # heading level, or 0
     info: str = ""  # fence info string
     in_list: bool = False  # a list item's text: a step or a bullet
+
+    @cached_property
+    def norm(self) -> str:
+        """The normalised text (spec §5), computed once: every rule reads it."""
+        from .text import normalize
+
+        return normalize(self.text)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,13 @@ class Document:
     @property
     def readable(self) -> bool:
         return not any(d.fatal for d in self.diagnostics)
+
+    @cached_property
+    def sections(self) -> tuple[Section, ...]:
+        """Every section of the body, split once."""
+        from .sections import split_sections
+
+        return tuple(split_sections(self.blocks))
 
 
 @dataclass(frozen=True)

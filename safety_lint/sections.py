@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from .model import Block, Section
 from .rulepack import SectionSpec
@@ -25,8 +26,13 @@ def split_sections(blocks: Sequence[Block]) -> list[Section]:
     return result
 
 
+@lru_cache(maxsize=64)
+def _key(heading: str) -> str:
+    return heading_key(heading)
+
+
 def matches(section: Section, spec: SectionSpec) -> bool:
-    return heading_key(section.heading.text) == heading_key(spec.heading)
+    return section.heading.norm.strip(" #") == _key(spec.heading)
 
 
 def find_section(sections: Sequence[Section], spec: SectionSpec) -> Section | None:

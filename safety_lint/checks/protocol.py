@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..rulepack import Applies, Rule
 from ..sections import find_section
-from ..text import normalize
 from .base import CheckResult, Context, Finding, counting
 
 
@@ -14,7 +13,7 @@ def check(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
     section = find_section(ctx.sections, spec)
     if section is None:
         return None
-    texts = [(b.line, normalize(b.text)) for b in counting(section.blocks)]
+    texts = [(b.line, b.norm) for b in counting(section.blocks)]
     # Where each question first appears, as (block index, offset) so order is comparable.
     found: list[tuple[int, int, int] | None] = []
     for pattern in rule.questions:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..model import Document
 from ..rulepack import Rule
@@ -30,12 +31,23 @@ class Facts:
     commands: dict[str, list[str]] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=16)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+# Every invocation form names one of these words; a block without any is skipped unsearched.
+_HINT = re.compile(r"agent|task\(", re.IGNORECASE)
+
+
 def invocations(doc: Document, patterns: Sequence[str]) -> list[tuple[str, int]]:
     """(agent name, line) for every agent the file invokes by name, in text and code."""
-    compiled = [re.compile(p, re.IGNORECASE) for p in patterns]
+    compiled = _compiled(tuple(patterns))
     out: list[tuple[str, int]] = []
     for block in doc.blocks:
         if block.type not in ("text", "code") or (block.type == "text" and not block.counts):
+            continue
+        if not _HINT.search(block.text):
             continue
         offset = 1 if block.type == "code" else 0
         for pattern in compiled:

@@ -24,7 +24,7 @@ def check(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
         ]
     key = heading_key(spec.heading)
     # Tell the author why a heading they can see does not count.
-    hidden = next((b for b in ctx.doc.blocks if not b.counts and key in heading_key(b.text)), None)
+    hidden = next((b for b in ctx.doc.blocks if not b.counts and key in b.norm), None)
     note = (
         f" (the one at line {hidden.line} is in a code block, comment or quote: it does not count)"
         if hidden

@@ -10,12 +10,11 @@ from __future__ import annotations
 from ..model import Block
 from ..rulepack import Applies, Part, Rule
 from ..sections import find_section
-from ..text import normalize
 from .base import CheckResult, Context, Finding, counting
 
 
 def _met(part: Part, blocks: list[Block]) -> bool:
-    texts = [normalize(b.text) if b.type == "text" else b.text for b in blocks]
+    texts = [b.norm if b.type == "text" else b.text for b in blocks]
     if part.scope == "section":
         joined = "\n".join(texts)
         return all(p.search(joined) for p in part.patterns)
@@ -38,7 +37,7 @@ def check(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
             if not _met(part, counting(scope, part.include_code)):
                 missing.append(part.label or rule.todo)
             continue
-        parts = [s for s in ctx.sections if part.heading.search(normalize(s.heading.text))]
+        parts = [s for s in ctx.sections if part.heading.search(s.heading.norm)]
         if not any(_met(part, counting([s.heading, *s.blocks], part.include_code)) for s in parts):
             where_text = "" if parts else " (no section with such a heading)"
             missing.append((part.label or rule.todo) + where_text)
