@@ -362,7 +362,8 @@ def classify(
     from .engine import select as select_files
 
     root, paths, config, pack = _prepare(paths, root, config_path)
-    run = lint(select_files(root, paths, pack, config), pack, config, Selector(), _jobs(jobs))
+    selection = select_files(root, paths, pack, config)
+    run = lint(selection, pack, config, Selector(), _jobs(jobs), keep_evidence=True)
     if output_format is CheckFormat.json:
         typer.echo(report.classification_json(run.results, run.classifications), nl=False)
     else:

@@ -122,6 +122,7 @@ class Work:
     config: Config
     selector: Selector
     invocation_patterns: tuple[str, ...]
+    keep_evidence: bool = False  # `classify` shows the evidence; `check` needs only the verdict
 
 
 def _invocation_patterns(pack: RulePack) -> tuple[str, ...]:
@@ -147,6 +148,8 @@ def process(
         base = classify(doc, work.pack, work.config.classes, None)
         cls = base if classes is None else classify(doc, work.pack, work.config.classes, classes)
         result = check_document(doc, cls, work.pack, work.selector, facts)
+        if not work.keep_evidence:  # memory: a run keeps one outcome per file until the end
+            cls = Classification(cls.cls, cls.source, [], cls.decided_by, cls.unclassified_reason)
         names = _agent_names(doc) if target.kind == "agent" else set()
         invoked = {name for name, _ in invocations(doc, work.invocation_patterns)}
         return Outcome(result, cls, names, base.cls, invoked)
@@ -192,12 +195,17 @@ def _map(
 
 
 def lint(
-    selection: Selection, pack: RulePack, config: Config, selector: Selector, jobs: int = 1
+    selection: Selection,
+    pack: RulePack,
+    config: Config,
+    selector: Selector,
+    jobs: int = 1,
+    keep_evidence: bool = False,
 ) -> Run:
     """Check every selected file once, in parallel when asked; then check again, in this
     process, the few files whose verdict depends on the agents they invoke (delegation
     evidence, the agent they pass ProductionConfirmed to)."""
-    work = Work(pack, config, selector, _invocation_patterns(pack))
+    work = Work(pack, config, selector, _invocation_patterns(pack), keep_evidence)
     index = agent_index(selection.root, config)
     facts = Facts(commands=_command_names(selection.root, config))
     for name, target in index.items():
