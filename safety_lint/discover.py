@@ -24,7 +24,6 @@ class Selection:
 
     root: Path
     targets: list[Target]
-    whole_repository: bool  # repository-level checks (core documents present) run only then
     skipped: list[str] = field(default_factory=list)  # explicit paths that are not ours
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
 
@@ -187,14 +186,14 @@ def discover_repository(
             found[rel] = Target(path=root / rel, rel=rel, kind="document")
     targets = [found[k] for k in sorted(found)]
     problems = [(relative(Path(p), root), m) for p, m in problems]
-    return Selection(root=root, targets=targets, whole_repository=True, problems=problems)
+    return Selection(root=root, targets=targets, problems=problems)
 
 
 def select_paths(
     root: Path, paths: Iterable[Path], core_documents: Sequence[str], exclude: Sequence[str] = ()
 ) -> Selection:
     """Exactly the given files (the way pre-commit passes them); folders are searched below."""
-    selection = Selection(root=root, targets=[], whole_repository=False)
+    selection = Selection(root=root, targets=[])
     found: dict[str, Target] = {}
     root_real = Path(os.path.realpath(root))
     for given in paths:

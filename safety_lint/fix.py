@@ -10,12 +10,12 @@ from __future__ import annotations
 import codecs
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Classification, Document, FileResult
-from .rulepack import Rule, RulePack
+from .rulepack import RulePack
 from .text import lines_with_endings
 
 FIXABLE = {
@@ -182,10 +182,6 @@ def fix_document(
         [v.rule for v in result.violations if v.requirement in gone],
     )
     return outcome
-
-
-def fixable_rules(pack: RulePack) -> Mapping[str, Rule]:
-    return {name: rule for name in FIXABLE if (rule := pack.find(name)) is not None}
 
 
 def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:

@@ -42,7 +42,6 @@ def test_repository_walk_is_sorted_and_lists_missing_core_documents(tmp_path: Pa
         ".claude/commands/z.md",
         "CLAUDE.md",
     ]
-    assert sel.whole_repository
 
 
 def test_symlinked_folder_outside_root_and_loops_are_not_followed(tmp_path: Path) -> None:
@@ -70,7 +69,7 @@ def test_explicit_paths(tmp_path: Path) -> None:
     other = touch(tmp_path, "notes.md")
     sel = select_paths(tmp_path, [a, other], CORE)
     assert [t.rel for t in sel.targets] == [".claude/commands/a.md"]
-    assert sel.skipped == ["notes.md"] and not sel.whole_repository
+    assert sel.skipped == ["notes.md"]
 
 
 def test_exclude_applies_to_explicit_paths(tmp_path: Path) -> None:
