@@ -117,6 +117,31 @@ def _lenient(lines: list[str]) -> dict[str, object] | None:
     return data or None
 
 
+# Keys whose value Claude Code reads as text, or as text or a list.
+_TEXT_KEYS = ("name", "description", "argument-hint", "model", "permissionMode", "safety-class")
+_LIST_KEYS = ("tools", "allowed-tools", "disallowedTools")
+
+
+def _check_types(fm: Frontmatter, diagnostics: list[Diagnostic]) -> None:
+    """A wrongly typed value (`tools: 42`, `name: 12`) is reported; the file is still linted."""
+    for key, value in fm.data.items():
+        if key in _TEXT_KEYS and value is not None and not isinstance(value, str):
+            wanted = "text"
+        elif key in _LIST_KEYS and value is not None and not isinstance(value, (str, list)):
+            wanted = "text or a list"
+        else:
+            continue
+        diagnostics.append(
+            Diagnostic(
+                "frontmatter-yaml",
+                f"frontmatter `{key}` is {type(value).__name__} `{value}`;"
+                f" Claude Code expects {wanted}",
+                fm.line_of(key),
+                fatal=False,
+            )
+        )
+
+
 def _frontmatter(lines: list[str], diagnostics: list[Diagnostic]) -> tuple[Frontmatter, int]:
     """Find and read the frontmatter. Returns it and the 0-based index of the first body line."""
     opening = 0
@@ -162,6 +187,7 @@ def _frontmatter(lines: list[str], diagnostics: list[Diagnostic]) -> tuple[Front
     data, problem, problem_line = load_yaml_mapping("\n".join(block))
     if problem is None and (data is None or isinstance(data, dict)):
         fm.data = {str(k): v for k, v in (data or {}).items()}
+        _check_types(fm, diagnostics)
         return fm, end + 1
     if problem is None:
         problem = f"frontmatter is a {type(data).__name__}, not a mapping of keys"

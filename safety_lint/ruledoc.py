@@ -21,10 +21,17 @@ def applies_text(rule: Rule) -> str:
 
 def explain(rule: Rule, pack: RulePack) -> str:
     """Markdown documentation of one rule."""
+    from .fix import FIXABLE
+
+    fixable = (
+        "yes: `check --fix` inserts the missing section"
+        if rule.name in FIXABLE
+        else "no, the author changes the text"
+    )
     lines = [
         f"## {rule.code} {rule.name}",
         "",
-        f"Severity: {rule.severity}. Applies to: {applies_text(rule)}.",
+        f"Severity: {rule.severity}. Applies to: {applies_text(rule)}. Fixable: {fixable}.",
         "",
         f"**What it checks.** {rule.doc['what']}",
         "",
