@@ -243,9 +243,10 @@ def lint(
         learn(o)
     # Agents first: a command is judged against the agents as they finally are.
     targets = {t.rel: t for t in [*selection.targets, *extra]}
+    known = set(classes)
     for kind in ("agent", "command"):
         for rel, o in sorted(outcomes.items()):
-            if targets[rel].kind == kind and o.invoked & set(classes):
+            if targets[rel].kind == kind and o.invoked & known:
                 outcomes[rel] = process(targets[rel], work, classes, facts)
                 learn(outcomes[rel])
     ordered = [outcomes[k].result for k in sorted(outcomes) if k in wanted]
