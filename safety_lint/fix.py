@@ -190,7 +190,7 @@ def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
 
     title = " ".join(w.capitalize() for w in re.split(r"[-_]+", name) if w)
     stub = Document(
-        Target(Path("new.md"), "new.md", kind),  # type: ignore[arg-type]
+        Target(Path("new.md"), "new.md", kind),
         Frontmatter({}, 0, 0),
         [],
         1,

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["command", "agent", "document"]
+Kind = str  # a kind of the rule pack's kinds table: command, skill, agent, document, ...
 Severity = Literal["error", "warning"]
 Status = Literal["pass", "fail", "error"]
 
@@ -19,8 +19,11 @@ class Target:
     """A file to lint: where it is and what kind of file the policy says it is."""
 
     path: Path  # absolute
-    rel: str  # relative to the root, forward slashes
+    rel: str  # relative to the root, forward slashes (`~/.claude/...` for personal files)
     kind: Kind
+    plugin: str | None = None  # the plugin it comes from
+    scope: str = "project"  # project, nested:<folder>, plugin:<name>, user
+    name: str = ""  # the name its path gives (stem, skill folder), before the frontmatter's
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,17 @@ class Diagnostic:
     fatal: bool = True  # the file cannot be linted: status error
 
 
+@dataclass(frozen=True)
+class BundledFile:
+    """A file of a skill's folder that its SKILL.md names (scripts/deploy.sh,
+    references/runbook.md): read for classification evidence, never executed."""
+
+    rel: str  # relative to the skill's folder
+    line: int  # the line of SKILL.md that names it
+    text: str
+    markdown: bool  # instructions to read (markdown, text), else a script to run
+
+
 @dataclass
 class Document:
     target: Target
@@ -91,6 +105,7 @@ class Document:
     name: str  # /command-name, agent name, or document title
     diagnostics: list[Diagnostic] = field(default_factory=list)
     directives: list[tuple[int, int, str, str]] = field(default_factory=list)  # suppressions
+    bundled: tuple[BundledFile, ...] = ()  # a skill's files it names (see bundled.py)
 
     @property
     def readable(self) -> bool:
@@ -147,3 +162,4 @@ class FileResult:
     status: Status
     met: list[str]
     violations: list[Violation]
+    plugin: str | None = None

@@ -24,6 +24,8 @@ CHECK_KINDS = (
     "frontmatter-keys",
     "confirm-before-mutation",
     "repository",
+    "allowed-tools",
+    "confirmation-reachable",
 )
 # Kinds whose options are free-form data checked by the check itself.
 DATA_OPTION_KINDS = (
@@ -31,8 +33,10 @@ DATA_OPTION_KINDS = (
     "frontmatter-keys",
     "confirm-before-mutation",
     "repository",
+    "allowed-tools",
+    "confirmation-reachable",
 )
-KINDS = ("command", "agent", "document")
+KINDS = ("command", "agent", "document")  # when the pack has no kinds table
 CLASS_NAMES = ("deployment", "batch", "read-only")
 SEVERITIES = ("error", "warning")
 
@@ -67,6 +71,7 @@ class Applies:
     path: str | None = None  # documents: the core document's path
     when: re.Pattern[str] | None = None  # only when the file mentions this
     when_text: str = ""  # what `when` means, for the documentation
+    unless_kind: tuple[str, ...] = ()  # not for these kinds (checked as `kind` otherwise)
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class RulePack:
     classification: dict[str, Any]
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
+    kinds: dict[str, Any] = field(default_factory=dict)  # rules/kinds.yaml, see kinds.py
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -174,8 +180,15 @@ class _Reader:
             raise self.fail(node, key, f"bad regular expression {pattern!r}: {err}") from None
 
 
-def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies:
-    r.keys(node, ("kind", "class", "section", "path", "when"), ("kind",), "an applies entry")
+def _applies(
+    r: _Reader, node: Any, sections: dict[str, SectionSpec], kinds: tuple[str, ...]
+) -> Applies:
+    r.keys(
+        node,
+        ("kind", "class", "section", "path", "when", "unless-kind"),
+        ("kind",),
+        "an applies entry",
+    )
     classes = r.strings(node, "class")
     for c in classes:
         if c not in CLASS_NAMES:
@@ -194,7 +207,14 @@ def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies
         else:
             when, when_text = r.regex(node, "when", raw), f"mention `{raw}`"
     path = r.string(node, "path") if "path" in node else None
-    return Applies(r.choice(node, "kind", KINDS), tuple(classes), section, path, when, when_text)
+    unless = r.strings(node, "unless-kind")
+    for k in unless:
+        if k not in kinds:
+            raise r.fail(
+                node, "unless-kind", f"unknown kind '{k}'; expected one of {', '.join(kinds)}"
+            )
+    kind = r.choice(node, "kind", kinds)
+    return Applies(kind, tuple(classes), section, path, when, when_text, tuple(unless))
 
 
 def _parts(r: _Reader, node: Any) -> tuple[Part, ...]:
@@ -244,7 +264,9 @@ RULE_KEYS = (
 DOC_KEYS = ("what", "why", "fix", "example", "failing")
 
 
-def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
+def _rule(
+    r: _Reader, node: Any, sections: dict[str, SectionSpec], kinds: tuple[str, ...] = KINDS
+) -> Rule:
     r.keys(node, RULE_KEYS, ("code", "name", "severity", "check", "applies", "doc"), "a rule")
     code, name = r.string(node, "code"), r.string(node, "name")
     if not re.fullmatch(r"[A-Z]{2,4}\d{3}", code):
@@ -255,7 +277,7 @@ def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
     applies_raw = node.get("applies")
     if not isinstance(applies_raw, list):
         raise r.fail(node, "applies", "'applies' must be a list")
-    applies = tuple(_applies(r, a, sections) for a in applies_raw)
+    applies = tuple(_applies(r, a, sections, kinds) for a in applies_raw)
     doc = node.get("doc")
     r.keys(doc, DOC_KEYS, DOC_KEYS, f"the doc of rule {code}")
     options = node.get("options", {})
@@ -330,7 +352,15 @@ def _load_file(path: Path, with_lines: bool) -> Any:
         raise RulePackError(f"{path}: cannot read rule file: {err}") from None
 
 
-TOP_KEYS = ("sections", "rules", "core-documents", "classification", "templates", "status")
+TOP_KEYS = (
+    "sections",
+    "rules",
+    "core-documents",
+    "classification",
+    "templates",
+    "status",
+    "kinds",
+)
 
 
 def load_pack(folders: Iterable[Path]) -> RulePack:
@@ -358,6 +388,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
+    kinds: dict[str, Any] = {}
     for r, data in docs:
         for sid, spec in (data.get("sections") or {}).items():
             r.keys(spec, ("heading", "level"), ("heading", "level"), f"section '{sid}'")
@@ -371,6 +402,8 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
             classification.update(_plain(data["classification"]))
         if "status" in data:
             status.update(_plain(data["status"]))
+        if "kinds" in data:
+            _merge_kinds(r, data["kinds"], kinds)
         for tid in data.get("templates") or {}:
             templates[str(tid)] = r.string(data["templates"], tid)
     rules: list[Rule] = []
@@ -380,7 +413,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
         if not isinstance(raw, list):
             raise r.fail(data, "rules", "'rules' must be a list")
         for node in raw:
-            rule = _rule(r, node, sections)
+            rule = _rule(r, node, sections, tuple(kinds.get("table") or KINDS))
             for key in (rule.code, rule.name):
                 if key in seen:
                     raise r.fail(
@@ -389,7 +422,27 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
                 seen[key] = rule.source
             rules.append(rule)
     rules.sort(key=lambda rule: rule.code)
-    return RulePack(rules, sections, core, classification, templates, status)
+    return RulePack(rules, sections, core, classification, templates, status, kinds)
+
+
+def _merge_kinds(r: _Reader, node: Any, into: dict[str, Any]) -> None:
+    """A kinds table (see rules/kinds.yaml); a later file adds kinds or replaces one whole."""
+    if not isinstance(node, dict):
+        raise r.fail(node, None, "'kinds' must be a mapping")
+    table = node.get("table") or {}
+    if not isinstance(table, dict):
+        raise r.fail(node, "table", "'table' must be a mapping of kinds")
+    for name, spec in table.items():
+        r.keys(
+            spec,
+            ("checked-as", "found", "name", "tools", "keys", "bundled-files", "values"),
+            ("checked-as", "found", "name"),
+            f"kind '{name}'",
+        )
+    plain = _plain(node)
+    merged_table = {**into.get("table", {}), **plain.get("table", {})}
+    into.update(plain)
+    into["table"] = merged_table
 
 
 def _plain(node: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 
+from ..kinds import table
 from ..rulepack import Applies, Rule
 from .base import CheckResult, Context, Finding
 
@@ -33,18 +34,28 @@ def check_value(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
 def check_keys(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
     """Every frontmatter key is one Claude Code (or safety-lint) knows for this kind of file."""
     opts = rule.options
-    known = [str(k) for k in opts["keys"][where.kind]] + [str(k) for k in opts.get("also", [])]
+    kind = ctx.doc.target.kind
+    if opts.get("keys-from") == "kinds":  # the kinds table's lists (rules/kinds.yaml)
+        kinds = table(ctx.pack)
+        spec = kinds.spec(kind)
+        if spec is None or not spec.keys:
+            return None
+        known = list(spec.keys)
+        version = kinds.documentation
+    else:
+        known = [str(k) for k in opts["keys"][where.kind]]
+        version = opts.get("claude-code-version", "")
+    known += [str(k) for k in opts.get("also", [])]
     findings = []
     for key in ctx.doc.frontmatter.data:
         if key in known:
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         hint = f"; did you mean `{close[0]}`?" if close else ""
-        version = opts.get("claude-code-version", "")
         findings.append(
             Finding(
                 ctx.doc.frontmatter.line_of(key),
-                f"unknown {where.kind} frontmatter key `{key}`{hint}"
+                f"unknown {kind} frontmatter key `{key}`{hint}"
                 f" (keys known to Claude Code {version})",
             )
         )
