@@ -5,10 +5,20 @@ from __future__ import annotations
 from .rulepack import Rule, RulePack
 
 
-def applies_text(rule: Rule) -> str:
+def applies_text(rule: Rule, pack: RulePack | None = None) -> str:
+    from .kinds import table
+
+    kinds = table(pack)
     parts = []
     for a in rule.applies:
-        what = f"{'/'.join(a.classes) + ' ' if a.classes else ''}{a.kind}s"
+        # A kind's rules apply to the kinds checked as it (skills are checked as commands).
+        also = [
+            k.name
+            for k in kinds.kinds.values()
+            if k.checked_as == a.kind and k.name not in (a.kind, *a.unless_kind)
+        ]
+        names = " and ".join(f"{k}s" for k in (a.kind, *also))
+        what = f"{'/'.join(a.classes) + ' ' if a.classes else ''}{names}"
         if a.path:
             what = f"`{a.path}`"
         if a.section:
@@ -31,7 +41,7 @@ def explain(rule: Rule, pack: RulePack) -> str:
     lines = [
         f"## {rule.code} {rule.name}",
         "",
-        f"Severity: {rule.severity}. Applies to: {applies_text(rule)}. Fixable: {fixable}.",
+        f"Severity: {rule.severity}. Applies to: {applies_text(rule, pack)}. Fixable: {fixable}.",
         "",
         f"**What it checks.** {rule.doc['what']}",
         "",
@@ -66,7 +76,7 @@ def rules_markdown(pack: RulePack) -> str:
         "| --- | --- | --- | --- |",
     ]
     head += [
-        f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity} | {applies_text(r)} |"
+        f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity} | {applies_text(r, pack)} |"
         for r in pack.rules
     ]
     return "\n".join(head) + "\n\n" + "\n".join(explain(r, pack) for r in pack.rules)
@@ -84,5 +94,5 @@ def rules_table(pack: RulePack) -> str:
     width = max(len(r.name) for r in pack.rules)
     out = [f"{'code':<6} {'name':<{width}}  {'severity':<8} applies to"]
     for r in pack.rules:
-        out.append(f"{r.code:<6} {r.name:<{width}}  {r.severity:<8} {applies_text(r)}")
+        out.append(f"{r.code:<6} {r.name:<{width}}  {r.severity:<8} {applies_text(r, pack)}")
     return "\n".join(out) + "\n"

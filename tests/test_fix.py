@@ -78,7 +78,7 @@ def test_fix_writes_atomically_keeps_mode_and_is_idempotent(tmp_path: Path) -> N
     os.chmod(tester, 0o640)
     original = tester.read_bytes()
     result = cli(root, "check", "--fix", ".")
-    assert "fixed 7 violations in 7 files; 9 remain" in result.stderr
+    assert "fixed 7 violations in 7 files; 14 remain" in result.stderr
     fixed = tester.read_bytes()
     assert fixed != original and stat.S_IMODE(tester.stat().st_mode) == 0o640
     assert b"## Environment Handling" in fixed
