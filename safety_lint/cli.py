@@ -431,6 +431,7 @@ def status(
 
 class Kind(str, Enum):
     command = "command"
+    skill = "skill"
     agent = "agent"
 
 
@@ -442,18 +443,19 @@ class SafetyClass(str, Enum):
 
 @app.command()
 def new(
-    kind: Annotated[Kind, typer.Argument(help="command or agent")],
+    kind: Annotated[Kind, typer.Argument(help="command, skill or agent")],
     name: Annotated[str, typer.Argument(help="Name, kebab-case (e.g. dataset-backfill).")],
     cls: Annotated[SafetyClass, typer.Option("--class", help="The file's safety class.")],
     directory: Annotated[
         Path | None,
         typer.Option(
-            "--dir", help="Folder (default .claude/commands or .claude/agents under the root)."
+            "--dir",
+            help="Folder (default .claude/commands, .claude/skills or .claude/agents of the root).",
         ),
     ] = None,
     root: RootOpt = None,
 ) -> None:
-    """Write a new command or agent from the templates; it passes `check` as written."""
+    """Write a new command, skill or agent from the templates; it passes `check` as written."""
     import re
 
     from .discover import default_root
@@ -463,8 +465,10 @@ def new(
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
         fail(f"'{name}' is not a kebab-case name (like dataset-backfill)")
     root = root or default_root(Path.cwd())
-    folder = directory or root / ".claude" / ("commands" if kind is Kind.command else "agents")
-    target = folder / f"{name}.md"
+    from .kinds import table
+    from .layout import new_file_path
+
+    target = new_file_path(table().spec(kind.value), name, root, directory)
     if target.exists():
         fail(f"{target} exists; not overwritten")
     try:

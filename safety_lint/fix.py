@@ -185,7 +185,7 @@ def fix_document(
 
 
 def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
-    """A new command or agent from the templates; it passes `check` as written."""
+    """A new command, skill or agent from the templates; it passes `check` as written."""
     from .model import Frontmatter, Target
 
     title = " ".join(w.capitalize() for w in re.split(r"[-_]+", name) if w)
@@ -194,10 +194,10 @@ def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
         Frontmatter({}, 0, 0),
         [],
         1,
-        f"/{name}" if kind == "command" else name,
+        f"/{name}" if kind != "agent" else name,
     )
     t = pack.templates
-    if kind == "command":
+    if kind != "agent":  # a command, or a skill (a command for the policy)
         section = ""
         hint = ""
         parameters = "- `<target>`: what the command works on"
@@ -212,8 +212,9 @@ def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
             parameters += "\n- `--environment`: `test` (default) or `prod`"
             if cls == "batch":
                 parameters += "\n- `--dry-run`: show the batch impact, change nothing"
-        return t["new-command"].format_map(
+        return t[f"new-{kind}"].format_map(
             {
+                "bare": name,
                 "name": f"/{name}",
                 "title": title,
                 "hint": hint,

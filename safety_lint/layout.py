@@ -50,6 +50,17 @@ def _static_prefix(glob: str) -> tuple[str, list[str]]:
     return "/".join(parts[:i]), list(parts[i:])
 
 
+def new_file_path(spec: KindSpec | None, name: str, root: Path, folder: Path | None) -> Path:
+    """Where `safety-lint new` writes a file of this kind: `<folder>/<name>.md`, or
+    `<folder>/<name>/SKILL.md` for a kind whose files have a fixed name in their own folder.
+    The folder defaults to the kind's folder in the root's `.claude/`."""
+    glob = spec.folder_glob if spec and spec.folder_glob else "**/*.md"
+    top, pattern = _static_prefix(glob)
+    folder = folder or root / ".claude" / top
+    fixed = pattern[-1] if pattern and not any(c in pattern[-1] for c in "*?[") else None
+    return folder / name / fixed if fixed else folder / f"{name}.md"
+
+
 def linted_name(parts: Sequence[str], table: KindTable) -> bool:
     """README.md and files under `_templates/` or `examples/` are never commands (policy §1)."""
     return parts[-1].lower() not in table.not_linted_names and not (

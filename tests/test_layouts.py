@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 from pathlib import Path
@@ -203,3 +204,18 @@ def test_every_file_of_a_layout_gets_a_verdict(layout: str, tmp_path: Path) -> N
     checked = {r.path for r in run_repo(root).results}
     ignored = {"plugin-custom": {"commands/replaced.md", "extras/not-named.md"}}
     assert sorted(set(found) - ignored.get(layout, set())) == sorted(checked & set(found))
+
+
+def test_fix_inserts_the_command_section_into_a_skill(tmp_path: Path) -> None:
+    root = copy("bundled-script", tmp_path)
+    skill = root / ".claude/skills/publish/SKILL.md"
+    original = skill.read_text()
+    out = cli(root, "check", "--fix", ".")
+    fixed = skill.read_text()
+    assert "fixed 1 violation in 1 file" in out.stderr
+    assert "## ⚠️ PRODUCTION SAFETY ⚠️" in fixed
+    ops = difflib.SequenceMatcher(None, original.splitlines(), fixed.splitlines()).get_opcodes()
+    assert {op for op, *_ in ops} == {"equal", "insert"}  # every original line kept, in order
+    assert fixed.index("PRODUCTION SAFETY") < fixed.index("## Steps")
+    cli(root, "check", "--fix", ".")
+    assert skill.read_text() == fixed  # a second --fix changes nothing
