@@ -63,7 +63,7 @@ def _from_here(results: list[Any], root: Path) -> list[Any]:
     if rel == "." or rel.startswith(".."):
         return results
     prefix = Path(rel).as_posix() + "/"
-    return [replace(r, path=prefix + r.path) for r in results]
+    return [r if r.path.startswith("~") else replace(r, path=prefix + r.path) for r in results]
 
 
 def _n(count: int, noun: str) -> str:
@@ -218,8 +218,12 @@ def check(
     jobs: JobsOpt = None,
     root: RootOpt = None,
     config_path: ConfigOpt = None,
+    user: Annotated[
+        bool,
+        typer.Option("--user", help="Also check your personal ~/.claude (commands, skills, agents)."),
+    ] = False,
 ) -> None:
-    """Check commands, agents and core documents against the policy."""
+    """Check commands, skills, agents and core documents against the policy."""
     from . import report
     from .baseline import BaselineError, apply, dump, load
     from .discover import GitError, changed_files
@@ -250,7 +254,8 @@ def check(
         if not paths:
             typer.echo(f"no files changed since {changed_since}", err=True)
             raise typer.Exit(EXIT_CLEAN)
-    selection = select_files(root, paths, pack, config, changed=changed_since is not None)
+    home = Path.home() if user else None
+    selection = select_files(root, paths, pack, config, changed_since is not None, home)
     for path, message in selection.problems:
         typer.echo(f"{path}: {message}", err=True)
     run = lint(selection, pack, config, selector, _jobs(jobs))
@@ -322,8 +327,9 @@ def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool) -> Any:
             err=True,
         )
         return None if done else run
+    paths = {t.rel: t.path for t in run.selection.targets}
     for o in done:
-        path = run.selection.root / o.path
+        path = paths.get(o.path, run.selection.root / o.path)
         data = path.read_bytes()
         if Encoded.of(data).decode(data) != o.original:  # changed under us: leave it alone
             typer.echo(f"{o.path}: changed while fixing; not written", err=True)

@@ -56,6 +56,7 @@ def select(
         known = {t.rel for t in selection.targets}
         extra = [t for t in whole.targets if t.kind == "document" and t.rel not in known]
         selection.targets = sorted(selection.targets + extra, key=lambda t: t.rel)
+    selection.user_home = user_home
     return selection
 
 

@@ -219,3 +219,17 @@ def test_fix_inserts_the_command_section_into_a_skill(tmp_path: Path) -> None:
     assert fixed.index("PRODUCTION SAFETY") < fixed.index("## Steps")
     cli(root, "check", "--fix", ".")
     assert skill.read_text() == fixed  # a second --fix changes nothing
+
+
+def test_user_checks_the_personal_claude_folder_too(tmp_path: Path) -> None:
+    root = copy("root-skill", tmp_path)
+    home = tmp_path / "home"
+    (home / ".claude/commands").mkdir(parents=True)
+    (home / ".claude/commands/mine.md").write_text("# Mine\n\nPrints the changelog.\n")
+    without = json.loads(cli(root, "check", "--format", "json", ".", HOME=str(home)).stdout)
+    assert "~/.claude/commands/mine.md" not in [f["path"] for f in without["files"]]
+    out = cli(root, "check", "--user", "--format", "json", ".", HOME=str(home))
+    paths = [f["path"] for f in json.loads(out.stdout)["files"]]
+    assert "~/.claude/commands/mine.md" in paths
+    text = cli(root, "check", "--user", ".", HOME=str(home)).stdout
+    assert "Traceback" not in text
