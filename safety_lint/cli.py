@@ -220,7 +220,7 @@ def check(
     config_path: ConfigOpt = None,
     user: Annotated[
         bool,
-        typer.Option("--user", help="Also check your personal ~/.claude (commands, skills, agents)."),
+        typer.Option("--user", help="Also check your personal ~/.claude (commands, skills...)."),
     ] = False,
 ) -> None:
     """Check commands, skills, agents and core documents against the policy."""

@@ -75,10 +75,9 @@ def rules_markdown(pack: RulePack) -> str:
         "| code | name | severity | applies to |",
         "| --- | --- | --- | --- |",
     ]
-    head += [
-        f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity} | {applies_text(r, pack)} |"
-        for r in pack.rules
-    ]
+    for r in pack.rules:
+        link = f"[{r.code}](#{r.code.lower()}-{r.name})"
+        head.append(f"| {link} | {r.name} | {r.severity} | {applies_text(r, pack)} |")
     return "\n".join(head) + "\n\n" + "\n".join(explain(r, pack) for r in pack.rules)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .config import Phase, PhaseItem
+from .kinds import table
 from .model import FileResult
 from .rulepack import RulePack
 
@@ -29,7 +30,7 @@ class Results:
             if r.path == bare or r.path == ref:
                 return r
         for r in self.files:
-            if (r.kind == "command" and r.name == ref) or (r.kind == "agent" and r.name == ref):
+            if r.kind != "document" and r.name == ref:
                 return r
         return None
 
@@ -71,10 +72,28 @@ def overview(res: Results) -> list[str]:
     return ["", *text.splitlines(), "", counts]
 
 
+def _groups(res: Results, groups: dict[str, str]) -> list[tuple[str, str, str | None]]:
+    """(kind, heading, plugin) of each group: by kind, and by plugin when there are several."""
+    plugins = sorted({r.plugin for r in res.files if r.plugin})
+    form = str(res.pack.status.get("plugin-heading", "{heading} ({plugin})"))
+    out: list[tuple[str, str, str | None]] = []
+    for kind, heading in groups.items():
+        if len(plugins) < 2:
+            out.append((kind, heading, "*"))
+            continue
+        out.append((kind, heading, None))
+        out += [(kind, form.format(heading=heading, plugin=p), p) for p in plugins]
+    return out
+
+
 def _grouped(res: Results, status: set[str], groups: dict[str, str], done: bool) -> list[str]:
     lines: list[str] = []
-    for kind, heading in groups.items():
-        members = [r for r in res.files if r.kind == kind and r.status in status]
+    for kind, heading, plugin in _groups(res, groups):
+        members = [
+            r
+            for r in res.files
+            if r.kind == kind and r.status in status and plugin in ("*", r.plugin)
+        ]
         if not members:
             continue
         lines += ["", f"### {heading}", ""] if not lines else [f"### {heading}", ""]
@@ -124,7 +143,12 @@ def rollout(res: Results, phases: Sequence[Phase], hand_ticks: dict[str, bool]) 
 def _criterion(res: Results, decided_by: str) -> bool:
     files = res.files
     if decided_by == "command-sections":
-        risky = [r for r in files if r.kind == "command" and r.cls in ("deployment", "batch")]
+        kinds = table(res.pack)  # a skill is a command for the policy
+        risky = [
+            r
+            for r in files
+            if kinds.checked_as(r.kind) == "command" and r.cls in ("deployment", "batch")
+        ]
         sections = {"production-safety-section", "batch-section"}
         return all(not any(v.requirement in sections for v in r.violations) for r in risky)
     if decided_by == "agent-protocols":

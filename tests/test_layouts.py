@@ -233,3 +233,14 @@ def test_user_checks_the_personal_claude_folder_too(tmp_path: Path) -> None:
     assert "~/.claude/commands/mine.md" in paths
     text = cli(root, "check", "--user", ".", HOME=str(home)).stdout
     assert "Traceback" not in text
+
+
+def test_the_status_document_groups_skills_and_plugins(tmp_path: Path) -> None:
+    root = copy("marketplace", tmp_path)
+    text = cli(root, "status", ".").stdout
+    assert "### Skills Updated with Production Confirmation (plugin `beta`)" in text
+    assert "### Commands Updated with Production Confirmation (plugin `alpha`)" in text
+    assert "**`/beta:beta-notes`** (`plugins/beta/skills/beta-notes/SKILL.md`)" in text
+    single = cli(copy("root-skill", tmp_path), "status", ".").stdout
+    assert "### Skills Updated with Production Confirmation\n" in single
+    assert "(plugin" not in single
