@@ -76,7 +76,7 @@ def agent_exists(rule: Rule, doc: Document, facts: Facts) -> list[Finding]:
         findings.append(
             Finding(
                 line,
-                f"invokes agent `{name}`, but no agent in .claude/agents has that name or stem",
+                f"invokes agent `{name}`, but no agent of the repository has that name or stem",
             )
         )
     return findings
