@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 
 from ..kinds import table
 from ..rulepack import Applies, Rule
@@ -35,6 +36,7 @@ def check_keys(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
     """Every frontmatter key is one Claude Code (or safety-lint) knows for this kind of file."""
     opts = rule.options
     kind = ctx.doc.target.kind
+    spec = None
     if opts.get("keys-from") == "kinds":  # the kinds table's lists (rules/kinds.yaml)
         kinds = table(ctx.pack)
         spec = kinds.spec(kind)
@@ -57,6 +59,28 @@ def check_keys(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
                 ctx.doc.frontmatter.line_of(key),
                 f"unknown {kind} frontmatter key `{key}`{hint}"
                 f" (keys known to Claude Code {version})",
+            )
+        )
+    if opts.get("keys-from") == "kinds" and spec is not None:
+        findings += _values(ctx, spec.values, version)
+    return findings
+
+
+def _values(ctx: Context, values: Mapping[str, tuple[str, ...]], version: str) -> list[Finding]:
+    """A key whose values Claude Code lists (`permissionMode`) has one of them; Claude Code
+    ignores another value, so `permissionMode: bypassPermision` is no setting at all."""
+    findings = []
+    for key, allowed in values.items():
+        value = ctx.doc.frontmatter.data.get(key)
+        if not isinstance(value, str) or value.strip() in allowed:
+            continue
+        close = difflib.get_close_matches(value.strip(), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        findings.append(
+            Finding(
+                ctx.doc.frontmatter.line_of(key),
+                f"`{key}: {value.strip()}` is not a value Claude Code knows"
+                f" ({', '.join(allowed)}){hint} (Claude Code {version})",
             )
         )
     return findings
