@@ -180,6 +180,7 @@ class Finder:
             named = plugin.fields.get(spec.plugin_field or "")
             paths = named if named is not None else [spec.plugin_default]
             pattern = PurePosixPath(spec.plugin_in_folder).parts
+            fixed = pattern[-1] if not any(c in pattern[-1] for c in "*?[") else None
             for given in paths:
                 path = (plugin.root / given).resolve() if given else plugin.root
                 shown = self.rel(plugin.root / given)
@@ -198,9 +199,8 @@ class Finder:
                     continue
                 for file in self.walk(path, Path(self.root_real), self.problems):
                     below = file.relative_to(path).parts
-                    direct = (
-                        spec.bundled_files and below == (file.name,) and file.name == "SKILL.md"
-                    )
+                    # A path to one skill's own folder (`./skills/deploy/`) holds its SKILL.md.
+                    direct = len(below) == 1 and fixed is not None and below[0] == fixed
                     if (direct or glob_match(below, pattern)) and linted_name(below, self.table):
                         self.add(file, spec, scope, plugin.name, self.rel(file))
 

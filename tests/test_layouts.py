@@ -244,3 +244,11 @@ def test_the_status_document_groups_skills_and_plugins(tmp_path: Path) -> None:
     single = cli(copy("root-skill", tmp_path), "status", ".").stdout
     assert "### Skills Updated with Production Confirmation\n" in single
     assert "(plugin" not in single
+
+
+def test_a_plugin_skills_path_may_name_one_skill_folder(tmp_path: Path) -> None:
+    root = copy("plugin-custom", tmp_path)
+    manifest = root / ".claude-plugin/plugin.json"
+    manifest.write_text(json.dumps({"name": "custom", "skills": "./my-skills/notes"}))
+    skills = [t.rel for t in discover_repository(root, []).targets if t.kind == "skill"]
+    assert skills == ["my-skills/notes/SKILL.md"]
