@@ -22,6 +22,7 @@ from typing import Any
 from .kinds import KindSpec, KindTable
 from .model import Target
 
+MAX_MANIFEST_BYTES = 1 << 20  # a plugin.json or marketplace.json larger than this is not read
 Walker = Callable[[Path, Path, list[tuple[str, str]]], Iterator[Path]]
 
 
@@ -136,7 +137,12 @@ class Finder:
 
     def _json(self, path: Path) -> Any:
         try:
+            if path.stat().st_size > MAX_MANIFEST_BYTES:
+                self.problems.append((self.rel(path), "manifest too large; not read"))
+                return None
             return json.loads(path.read_text(encoding="utf-8-sig"))
+        except RecursionError:
+            self.problems.append((self.rel(path), "manifest nested too deeply; not read"))
         except json.JSONDecodeError as err:
             self.problems.append(
                 (f"{self.rel(path)}:{err.lineno}", f"invalid JSON: {err.msg}; not read")
@@ -182,7 +188,7 @@ class Finder:
             pattern = PurePosixPath(spec.plugin_in_folder).parts
             fixed = pattern[-1] if not any(c in pattern[-1] for c in "*?[") else None
             for given in paths:
-                path = (plugin.root / given).resolve() if given else plugin.root
+                path = Path(os.path.normpath(plugin.root / given)) if given else plugin.root
                 shown = self.rel(plugin.root / given)
                 if not _inside(path, self.root_real):
                     self.problems.append((shown, "plugin path points outside the root; not read"))
@@ -225,7 +231,7 @@ class Finder:
             source, name = entry.get("source"), entry.get("name")
             if not isinstance(source, str):
                 continue  # github, url, npm ...: outside the repository
-            folder = (base / plugin_root / source).resolve()
+            folder = Path(os.path.normpath(base / plugin_root / source))
             if not _inside(folder, self.root_real):
                 self.problems.append(
                     (self.rel(manifest), f"plugin source `{source}` is outside the root; not read")

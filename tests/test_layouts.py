@@ -252,3 +252,24 @@ def test_a_plugin_skills_path_may_name_one_skill_folder(tmp_path: Path) -> None:
     manifest.write_text(json.dumps({"name": "custom", "skills": "./my-skills/notes"}))
     skills = [t.rel for t in discover_repository(root, []).targets if t.kind == "skill"]
     assert skills == ["my-skills/notes/SKILL.md"]
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "[1, 2]",
+        '{"name": 7, "commands": 42}',
+        '{"name": "x", "commands": [1]}',
+        "[" * 100000 + "]" * 100000,
+        '{"plugins": "nope"}',
+        '{"plugins": [{"name": "a", "source": 5}, "x", {"source": "./missing"}]}',
+        "\xff\xfe",
+    ],
+)
+def test_hostile_manifests_never_stop_the_run(manifest: str, tmp_path: Path) -> None:
+    root = copy("marketplace", tmp_path)
+    (root / ".claude-plugin/marketplace.json").write_text(manifest, encoding="latin-1")
+    (root / "plugins/beta/.claude-plugin/plugin.json").write_text(manifest, encoding="latin-1")
+    out = cli(root, "check", ".")
+    assert out.returncode in (0, 1), out.stderr
+    assert "Traceback" not in out.stderr and "internal error" not in out.stderr
