@@ -36,6 +36,12 @@ def mutating_tool(tool: str, rule: Rule, pack: RulePack) -> str | None:
     shell = _pattern(opts.get("shell-tool", "$^")).match(tool)
     if shell and _deploys(shell.group(1), rule, pack):
         return "runs a deployment command without asking"
+    if shell:
+        inner = shell.group(1).strip()
+        words = re.sub(r"\s*:?\s*\*\s*$", "", inner).split()
+        clis = {str(c).lower() for c in opts.get("wildcard-clis", [])}
+        if inner.endswith("*") and len(words) == 1 and words[0].lower() in clis:
+            return f"runs every `{words[0]}` command without asking, its changes included"
     if _pattern(opts.get("mcp-server", "$^")).match(tool):
         return "pre-approves every tool of an MCP server, its writes included"
     if _pattern(opts.get("mcp-write", "$^")).match(tool):
