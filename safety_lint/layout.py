@@ -260,21 +260,23 @@ class Finder:
         )
 
     def run(self, user_home: Path | None = None) -> None:
-        plugins: dict[str, Plugin] = {}
+        # Plugins by (real folder, name): one folder may be several plugins of a marketplace
+        # (`"source": "./"` with different `skills` lists). A marketplace is read before the
+        # plugin.json of the same folder, so its entry's component paths are kept.
+        plugins: dict[tuple[str, str], Plugin] = {}
         for folder in self.folders():
             if (folder / ".claude").is_dir():
                 scope = "project" if folder == self.root else f"nested:{self.rel(folder)}"
                 self.claude_folder(folder / ".claude", scope)
-            if (folder / self.table.plugin_manifest).is_file():
-                key = os.path.realpath(folder)
-                plugins.setdefault(key, self.plugin_at(folder, folder.name, None))
             if (folder / self.table.marketplace_manifest).is_file():
                 for source, name, entry in self.marketplace(
                     folder / self.table.marketplace_manifest
                 ):
-                    key = os.path.realpath(source)
-                    if key not in plugins:
-                        plugins[key] = self.plugin_at(source, name, entry)
+                    plugin = self.plugin_at(source, name, entry)
+                    plugins.setdefault((os.path.realpath(source), plugin.name), plugin)
+            if (folder / self.table.plugin_manifest).is_file():
+                plugin = self.plugin_at(folder, folder.name, None)
+                plugins.setdefault((os.path.realpath(folder), plugin.name), plugin)
         for key in sorted(plugins):
             self.plugin_files(plugins[key])
         if user_home is not None and (user_home / ".claude").is_dir():

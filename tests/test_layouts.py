@@ -273,3 +273,41 @@ def test_hostile_manifests_never_stop_the_run(manifest: str, tmp_path: Path) -> 
     out = cli(root, "check", ".")
     assert out.returncode in (0, 1), out.stderr
     assert "Traceback" not in out.stderr and "internal error" not in out.stderr
+
+
+def test_one_folder_can_be_several_plugins_of_a_marketplace(tmp_path: Path) -> None:
+    """A skills collection: `"source": "./"`, each entry naming its own skill folders."""
+    root = copy("root-skill", tmp_path)
+    for name in ("xlsx", "slides", "brand"):
+        (root / "skills" / name).mkdir(parents=True)
+        (root / "skills" / name / "SKILL.md").write_text(
+            f"---\nname: {name}\ndescription: {name}\n---\n# {name}\n\nReads the {name} files.\n"
+        )
+    (root / ".claude-plugin").mkdir()
+    (root / ".claude-plugin/marketplace.json").write_text(
+        json.dumps(
+            {
+                "name": "skills",
+                "plugins": [
+                    {
+                        "name": "documents",
+                        "source": "./",
+                        "strict": False,
+                        "skills": ["./skills/xlsx", "./skills/slides"],
+                    },
+                    {
+                        "name": "examples",
+                        "source": "./",
+                        "strict": False,
+                        "skills": ["./skills/brand"],
+                    },
+                ],
+            }
+        )
+    )
+    got = [(p, k, plugin, n) for p, k, plugin, n in files(root) if p.startswith("skills/")]
+    assert got == [
+        ("skills/brand/SKILL.md", "skill", "examples", "/examples:brand"),
+        ("skills/slides/SKILL.md", "skill", "documents", "/documents:slides"),
+        ("skills/xlsx/SKILL.md", "skill", "documents", "/documents:xlsx"),
+    ]
