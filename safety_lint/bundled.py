@@ -10,7 +10,9 @@ import os
 import re
 from pathlib import Path
 
+from .classify import negated, settings
 from .model import BundledFile, Document
+from .rulepack import RulePack
 
 # Extensions read as instructions; the others listed are scripts the model runs.
 MARKDOWN = frozenset({".md", ".markdown", ".txt"})
@@ -41,8 +43,12 @@ def _read(path: Path, folder_real: str, max_bytes: int) -> str | None:
     return data.decode("utf-8", "replace")
 
 
-def bundled_files(doc: Document, max_bytes: int) -> tuple[BundledFile, ...]:
-    """The files of the skill's folder its SKILL.md names in text or code (first mention)."""
+def bundled_files(
+    doc: Document, max_bytes: int, pack: RulePack | None = None
+) -> tuple[BundledFile, ...]:
+    """The files of the skill's folder its SKILL.md names in text or code (first mention);
+    with the rule pack, not a file a sentence forbids ("never run `scripts/wipe.sh`")."""
+    s = settings(pack) if pack is not None else None
     folder = doc.target.path.parent
     folder_real = os.path.realpath(folder)
     seen: dict[str, BundledFile] = {}
@@ -53,6 +59,8 @@ def bundled_files(doc: Document, max_bytes: int) -> tuple[BundledFile, ...]:
         for m in _PATH.finditer(block.text):
             rel = m.group(1)
             if rel in seen or rel.lower() == "skill.md" or len(seen) >= MAX_FILES:
+                continue
+            if s is not None and block.type == "text" and negated(block.text, m.start(), s):
                 continue
             text = _read(folder / rel, folder_real, max_bytes)
             if text is None:

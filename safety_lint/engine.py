@@ -174,7 +174,7 @@ def process(
         doc = parse_file(target, work.config.max_file_size)
         spec = kinds_table(work.pack).spec(target.kind)
         if doc.readable and spec is not None and spec.bundled_files:
-            doc.bundled = bundled_files(doc, work.config.max_file_size)
+            doc.bundled = bundled_files(doc, work.config.max_file_size, work.pack)
         if not doc.readable:
             cls = Classification(None, None)
             return Outcome(
@@ -310,7 +310,7 @@ def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[Fi
         doc = parse_text(target, text)
         spec = kinds_table(pack).spec(target.kind)
         if spec is not None and spec.bundled_files:
-            doc.bundled = bundled_files(doc, config.max_file_size)
+            doc.bundled = bundled_files(doc, config.max_file_size, pack)
 
         def recheck(
             fixed: str, target: Target = target, bundled: tuple[BundledFile, ...] = doc.bundled

@@ -311,3 +311,15 @@ def test_one_folder_can_be_several_plugins_of_a_marketplace(tmp_path: Path) -> N
         ("skills/slides/SKILL.md", "skill", "documents", "/documents:slides"),
         ("skills/xlsx/SKILL.md", "skill", "documents", "/documents:xlsx"),
     ]
+
+
+def test_a_bundled_file_the_skill_forbids_is_not_its_evidence(tmp_path: Path) -> None:
+    root = copy("bundled-script", tmp_path)
+    skill = root / ".claude/skills/publish/SKILL.md"
+    text = skill.read_text().replace(
+        "2. Run `${CLAUDE_SKILL_DIR}/scripts/release.sh`.",
+        "2. Never run `scripts/release.sh` yourself: the release team does.",
+    )
+    skill.write_text(text)
+    result = next(r for r in run_repo(root).results if r.kind == "skill")
+    assert result.cls == "read-only"
