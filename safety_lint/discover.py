@@ -224,12 +224,25 @@ def select_paths(
                 if target is None and spec is not None:
                     name = path_name(PurePosixPath(rel), spec)
                     target = Target(_absolute(path), rel, spec.name, name=name)
+                if target is None:  # a skill's bundled file (scripts/deploy.sh): its skill
+                    target = _bundling_skill(rel, layout, kinds or table())
+                    rel = target.rel if target else rel
             if target is None or matches_any(rel, exclude):
                 selection.skipped.append(rel)
                 continue
             found[rel] = target
     selection.targets = [found[k] for k in sorted(found)]
     return selection
+
+
+def _bundling_skill(rel: str, layout: dict[str, Target], kinds: KindTable) -> Target | None:
+    """The skill whose folder holds `rel`: a changed bundled file changes the skill."""
+    skills = {
+        PurePosixPath(t.rel).parent: t
+        for t in layout.values()
+        if (spec := kinds.spec(t.kind)) is not None and spec.bundled_files
+    }
+    return next((skills[f] for f in PurePosixPath(rel).parents if f in skills), None)
 
 
 def _absolute(path: Path) -> Path:

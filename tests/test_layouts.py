@@ -323,3 +323,11 @@ def test_a_bundled_file_the_skill_forbids_is_not_its_evidence(tmp_path: Path) ->
     skill.write_text(text)
     result = next(r for r in run_repo(root).results if r.kind == "skill")
     assert result.cls == "read-only"
+
+
+def test_a_changed_bundled_file_brings_in_its_skill(tmp_path: Path) -> None:
+    root = copy("bundled-script", tmp_path)
+    script = root / ".claude/skills/publish/scripts/release.sh"
+    selection = select_paths(root, [script], [])
+    assert [t.rel for t in selection.targets] == [".claude/skills/publish/SKILL.md"]
+    assert select_paths(root, [root / "notes.txt"], []).targets == []
