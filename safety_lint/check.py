@@ -127,7 +127,14 @@ def check_document(
         if selector.wants(rule := _builtin(pack, v.requirement))
     ]
     violations.sort(key=lambda v: (v.line, v.column, v.rule))
-    return result_for(doc.target, doc.name, classification, violations, met)
+    result = result_for(doc.target, doc.name, classification, violations, met)
+    if (
+        doc.target.kind == "document"
+        and doc.diagnostics
+        and doc.diagnostics[0].message == NOT_FOUND
+    ):
+        result.missing = True
+    return result
 
 
 def _suppress(

@@ -159,3 +159,4 @@ class FileResult:
     status: Status
     met: list[str]
     violations: list[Violation]
+    missing: bool = False  # a core document that does not exist (not counted as checked)

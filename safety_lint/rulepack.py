@@ -105,12 +105,19 @@ class RulePack:
     classification: dict[str, Any]
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
+    required_documents: list[str] = field(default_factory=list)  # even when unconfigured
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
         return next(
             (r for r in self.rules if key in (r.code, r.name) or key.upper() == r.code), None
         )
+
+    def did_you_mean(self, key: str) -> str:
+        """`; did you mean 'three-questions'?` for a near miss of a rule name or code, else ''."""
+        names = [r.name for r in self.rules] + [r.code for r in self.rules]
+        close = difflib.get_close_matches(key if "-" in key else key.upper(), names, n=1)
+        return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _line(node: Any, key: str | int | None = None) -> int:
@@ -337,7 +344,15 @@ def _load_file(path: Path, with_lines: bool) -> Any:
         raise RulePackError(f"{path}: cannot read rule file: {err}") from None
 
 
-TOP_KEYS = ("sections", "rules", "core-documents", "classification", "templates", "status")
+TOP_KEYS = (
+    "sections",
+    "rules",
+    "core-documents",
+    "required-core-documents",
+    "classification",
+    "templates",
+    "status",
+)
 
 
 def load_pack(folders: Iterable[Path]) -> RulePack:
@@ -362,6 +377,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
         docs.append((_Reader(path), data))
     sections: dict[str, SectionSpec] = {}
     core: list[str] = []
+    required: list[str] = []
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
@@ -374,6 +390,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
             sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level)
         if "core-documents" in data:
             core.extend(r.strings(data, "core-documents"))
+        required.extend(r.strings(data, "required-core-documents"))
         if "classification" in data:
             classification.update(_plain(data["classification"]))
         if "status" in data:
@@ -396,7 +413,10 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
                 seen[key] = rule.source
             rules.append(rule)
     rules.sort(key=lambda rule: rule.code)
-    return RulePack(rules, sections, core, classification, templates, status)
+    for doc in required:
+        if doc not in core:
+            raise RulePackError(f"required core document '{doc}' is not in core-documents")
+    return RulePack(rules, sections, core, classification, templates, status, required)
 
 
 def _plain(node: Any) -> Any:

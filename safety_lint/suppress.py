@@ -62,7 +62,8 @@ def _codes(pack: RulePack, names: Sequence[str]) -> tuple[set[str], list[str]]:
     for name in names:
         rule = pack.find(name)
         if rule is None:
-            unknown.append(name)
+            hint = pack.did_you_mean(name)
+            unknown.append(f"{name} ({hint[2:]})" if hint else name)
         else:
             codes.add(rule.code)
     return codes, unknown

@@ -6,6 +6,7 @@ one file against them. Their findings go through suppressions and selection like
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,10 +66,13 @@ def agent_exists(rule: Rule, doc: Document, facts: Facts) -> list[Finding]:
     for name, line in invocations(doc, rule.options["patterns"]):
         if name in facts.agents or name in builtin or name == doc.name.lower():
             continue
+        close = difflib.get_close_matches(name, sorted(facts.agents), n=1, cutoff=0.8)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
         findings.append(
             Finding(
                 line,
-                f"invokes agent `{name}`, but no agent in .claude/agents has that name or stem",
+                f"invokes agent `{name}`, but no agent in .claude/agents has that name or stem"
+                + hint,
             )
         )
     return findings
