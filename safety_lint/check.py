@@ -12,6 +12,7 @@ from .checks.repository import Facts
 from .model import Classification, Document, FileResult, Severity, Status, Target, Violation
 from .parse import NOT_FOUND
 from .rulepack import Applies, Rule, RulePack
+from .sections import find_section
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,17 @@ def applicable(rule: Rule, doc: Document, cls: str | None, mentions: str) -> App
 
 def _violation(rule: Rule, line: int, message: str) -> Violation:
     return Violation(rule.code, rule.name, rule.severity, line, 1, message)
+
+
+def _end_line(where: Applies, ctx: Context, line: int) -> int:
+    """A finding at the heading of the section a rule looks in is about the whole section, so
+    a suppression written anywhere in that section covers it."""
+    if where.section is None:
+        return 0
+    section = find_section(ctx.sections, ctx.pack.sections[where.section])
+    if section is None or section.line != line:
+        return 0
+    return max((b.end_line for b in section.blocks), default=line)
 
 
 def _builtin(pack: RulePack, name: str) -> Rule:
@@ -110,7 +122,12 @@ def check_document(
             if not findings:
                 met.append(rule.name)
             violations.extend(
-                replace(_violation(rule, f.line, f.message), fixable=f.fixable) for f in findings
+                replace(
+                    _violation(rule, f.line, f.message),
+                    fixable=f.fixable,
+                    end_line=_end_line(where, ctx, f.line),
+                )
+                for f in findings
             )
     elif doc.target.kind == "document" and doc.diagnostics[0].message == NOT_FOUND:
         # A missing core document fails the rules that apply to it, instead of an read error.

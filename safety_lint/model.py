@@ -146,6 +146,7 @@ class Violation:
     column: int
     message: str
     fixable: bool = False  # `check --fix` can insert what is missing
+    end_line: int = 0  # the last line the finding is about (a whole section), 0: just `line`
 
 
 @dataclass

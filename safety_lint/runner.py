@@ -75,6 +75,7 @@ def prepare(
         pack = default_pack(tuple(config.rule_folders))
     except (ConfigError, RulePackError) as err:
         raise UsageError(str(err)) from None
+    pack = team_pack(pack, config)
     missing: list[str] = []
     if config.source is None and config.core_documents is None:
         # Never configured: most of the bundled list is one example team's. Check the ones
@@ -94,6 +95,21 @@ def prepare(
         if not p.exists() and not p.is_symlink() and kind_of(relative(p, root), docs) is None:
             raise UsageError(f"{p}: no such file or directory")
     return Setup(root, paths, config, pack, missing)
+
+
+def team_pack(pack: RulePack, config: Config) -> RulePack:
+    """The pack with what the configuration adds to it: the team's own frontmatter keys."""
+    if not config.frontmatter_keys:
+        return pack
+    rules = [
+        replace(
+            r, options={**r.options, "also": [*r.options.get("also", []), *config.frontmatter_keys]}
+        )
+        if r.check == "frontmatter-keys"
+        else r
+        for r in pack.rules
+    ]
+    return replace(pack, rules=rules)
 
 
 def adoption_notes(setup: Setup) -> list[str]:
