@@ -386,6 +386,60 @@ def new(
     typer.echo(f"wrote {_shown(target)}", err=True)
 
 
+@app.command("init", cls=Command)
+def init_command(
+    root: Annotated[
+        Path | None, typer.Argument(metavar="[ROOT]", help="Repository root (default: git top).")
+    ] = None,
+    pyproject: Annotated[
+        bool,
+        typer.Option("--pyproject", help="Append [tool.safety-lint] to pyproject.toml instead."),
+    ] = False,
+) -> None:
+    """Write a commented configuration from what the repository holds; print the pre-commit
+    and CI snippets. Never overwrites without asking."""
+    from .discover import default_root
+    from .fsutil import WriteError, atomic_write
+    from .init import CONFIG_NAME, render_toml, render_yaml, self_source, snippets, survey
+    from .rulepack import RulePackError, default_pack
+
+    if root is not None and not root.is_dir():
+        fail(f"{root}: not a directory")
+    root = root or default_root(Path.cwd())
+    try:
+        found = survey(root, default_pack())
+    except RulePackError as err:
+        fail(str(err))
+    if pyproject:
+        target = root / "pyproject.toml"
+        try:
+            existing = target.read_bytes() if target.exists() else b""
+        except OSError as err:
+            fail(f"{target}: cannot read: {err}")
+        if b"[tool.safety-lint]" in existing:
+            fail(f"{_shown(target)} already has [tool.safety-lint]; not changed")
+        newline = b"\r\n" if b"\r\n" in existing else b"\n"
+        table = render_toml(found).encode("utf-8").replace(b"\n", newline)
+        if existing:  # appended after one blank line; the file's own lines stay as they are
+            existing += b"" if existing.endswith(newline) else newline
+            table = newline + table
+        data = existing + table
+    else:
+        target = root / CONFIG_NAME
+        data = render_yaml(found).encode("utf-8")
+    replace = False
+    if not pyproject and (target.exists() or target.is_symlink()):
+        if not sys.stdin.isatty() or not typer.confirm(f"{_shown(target)} exists; overwrite it?"):
+            fail(f"{_shown(target)} exists; not overwritten")
+        replace = True
+    try:
+        atomic_write(target, data, exclusive=not replace and not target.exists())
+    except WriteError as err:
+        fail(str(err))
+    typer.echo(f"wrote {_shown(target)}", err=True)
+    typer.echo(snippets(self_source()), nl=False)
+
+
 @app.command("config", cls=Command)
 def config_command(
     root: Annotated[Path | None, typer.Argument(metavar="[ROOT]", help="Repository root.")] = None,
