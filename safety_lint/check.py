@@ -131,11 +131,12 @@ def check_document(
             )
     elif doc.target.kind == "document" and doc.diagnostics[0].message == NOT_FOUND:
         # A missing core document fails the rules that apply to it, instead of an read error.
+        missing = f"core document `{doc.target.rel}` is missing"
         violations = [
-            _violation(rule, 1, f"core document `{doc.target.rel}` is missing")
+            _violation(rule, 1, missing)
             for rule in pack.rules
             if applicable(rule, doc, None, "") is not None and rule.check != "builtin"
-        ]
+        ] or [replace(v, message=missing) for v in violations]  # a team's own document
     if doc.readable and (doc.directives or "safety-lint" in doc.frontmatter.data):
         violations = _suppress(doc, violations, pack, selector)
     violations = [
