@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Classification, Document, FileResult, Kind, SafetyClass
-from .rulepack import Rule, RulePack, SectionFix
+from .rulepack import Rule, RulePack
+from .sectionfix import SectionFix
 from .text import lines_with_endings
 
 _PARAMETERS = (re.compile(r"param|option|argument|flag", re.I), re.compile(r"usage", re.I))

@@ -22,6 +22,7 @@ from .model import (
     Severity,
     is_class,
 )
+from .sectionfix import SectionFix, check_fix, read_fix
 
 T = TypeVar("T", bound=str)
 
@@ -56,22 +57,6 @@ class SectionSpec:
     heading: str
     level: int
     fix: SectionFix | None = None  # None: a missing section is for the author to write
-
-
-PLACES = ("first", "after-parameters", "end")
-# What a section template may use; `safety_lint.fix` fills them in for the file.
-TEMPLATE_FIELDS = ("name", "questions", "count", "dry_run", "complete", "batch", "activity")
-
-
-@dataclass(frozen=True)
-class SectionFix:
-    """How `check --fix` inserts a missing section: which template, where, and which protocol
-    rule's questions fill `{questions}` for each class."""
-
-    template: str
-    place: str = "end"  # first | after-parameters | end
-    questions: tuple[tuple[str, str], ...] = ()  # (class, protocol rule name)
-    questions_indent: int = 3
 
 
 @dataclass(frozen=True)
@@ -405,7 +390,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
             level = spec["level"]
             if not isinstance(level, int) or not 1 <= level <= 6:
                 raise r.fail(spec, "level", "'level' must be 1 to 6")
-            fix = _section_fix(r, spec["fix"], str(sid)) if "fix" in spec else None
+            fix = read_fix(r, spec["fix"], str(sid)) if "fix" in spec else None
             sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level, fix)
             if fix is not None:
                 fixes.append((r, spec, str(sid), fix))
@@ -436,63 +421,11 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     rules.sort(key=lambda rule: rule.code)
     by_name = {rule.name: rule for rule in rules}
     for r, spec, sid, fix in fixes:
-        _check_fix(r, spec, sid, fix, templates, by_name)
+        check_fix(r, spec["fix"], sid, fix, templates, by_name)
     for doc in required:
         if doc not in core:
             raise RulePackError(f"required core document '{doc}' is not in core-documents")
     return RulePack(rules, sections, core, classification, templates, status, required)
-
-
-def _section_fix(r: _Reader, node: Any, sid: str) -> SectionFix:
-    what = f"the fix of section '{sid}'"
-    r.keys(node, ("template", "place", "questions", "questions-indent"), ("template",), what)
-    questions = node.get("questions", {})
-    if not isinstance(questions, dict) or not all(
-        isinstance(v, str) and c in CLASSES for c, v in questions.items()
-    ):
-        raise r.fail(node, "questions", "'questions' maps a class to a protocol rule's name")
-    indent = node.get("questions-indent", 3)
-    if not isinstance(indent, int) or isinstance(indent, bool) or not 0 <= indent <= 12:
-        raise r.fail(node, "questions-indent", "'questions-indent' must be 0 to 12 spaces")
-    return SectionFix(
-        template=r.string(node, "template"),
-        place=r.choice(node, "place", PLACES, "end"),
-        questions=tuple((str(c), str(v)) for c, v in questions.items()),
-        questions_indent=indent,
-    )
-
-
-def _check_fix(
-    r: _Reader,
-    node: Any,
-    sid: str,
-    fix: SectionFix,
-    templates: dict[str, str],
-    rules: dict[str, Rule],
-) -> None:
-    """A section fix names a template that exists and uses only the fields fix fills in, and
-    protocol rules that exist: a team pack fails here, at load, never in `--fix`."""
-    import string
-
-    fixnode = node["fix"]
-    if fix.template not in templates:
-        raise r.fail(fixnode, "template", f"section '{sid}': no template '{fix.template}'")
-    try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(templates[fix.template]) if f}
-    except ValueError as err:
-        raise r.fail(fixnode, "template", f"template '{fix.template}': {err}") from None
-    unknown = sorted(fields - set(TEMPLATE_FIELDS))
-    if unknown:
-        raise r.fail(
-            fixnode,
-            "template",
-            f"template '{fix.template}' uses {', '.join('{' + u + '}' for u in unknown)}; "
-            f"a section template can use {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)} "
-            "(write a literal brace as {{ or }})",
-        )
-    for cls, name in fix.questions:
-        if name not in rules or not rules[name].question_texts:
-            raise r.fail(fixnode, "questions", f"'{name}' ({cls}) is not a protocol rule")
 
 
 def _plain(node: Any) -> Any:
