@@ -453,6 +453,8 @@ def config_command(
     if root is not None and not root.is_dir():
         fail(f"{root}: not a directory")
     root, _, config, pack = _prepare([root] if root else [], None, config_path)
+    for note in config.notes:  # two configuration files: which one this is
+        typer.echo(note, err=True)
     folders = [bundled_rules_dir(), *config.rule_folders]
     typer.echo(effective(config, core_documents(pack, config), folders), nl=False)
 
