@@ -162,6 +162,7 @@ class Violation:
     column: int
     message: str
     fixable: bool = False  # `check --fix` can insert what is missing
+    end_line: int = 0  # the last line the finding is about (a whole section), 0: just `line`
 
 
 @dataclass
@@ -176,3 +177,4 @@ class FileResult:
     met: list[str]
     violations: list[Violation]
     plugin: str | None = None
+    missing: bool = False  # a core document that does not exist (not counted as checked)

@@ -31,11 +31,11 @@ def applies_text(rule: Rule, pack: RulePack | None = None) -> str:
 
 def explain(rule: Rule, pack: RulePack) -> str:
     """Markdown documentation of one rule."""
-    from .fix import FIXABLE
+    from .fix import fixable as fix_of
 
     fixable = (
         "yes: `check --fix` inserts the missing section"
-        if rule.name in FIXABLE
+        if fix_of(rule, pack) is not None
         else "no, the author changes the text"
     )
     lines = [
@@ -49,6 +49,13 @@ def explain(rule: Rule, pack: RulePack) -> str:
         "",
         f"**How to fix.** {rule.doc['fix']}",
     ]
+    if "claude-code-version" in rule.options:
+        lines += ["", f"Known keys: those of Claude Code {rule.options['claude-code-version']}."]
+    elif rule.options.get("keys-from") == "kinds":
+        from .kinds import table
+
+        version = table(pack).documentation
+        lines += ["", f"Known keys: those of Claude Code {version}, in the kinds table."]
     if rule.section:
         spec = pack.sections[rule.section]
         lines += ["", f"Required heading: `{'#' * spec.level} {spec.heading}`."]

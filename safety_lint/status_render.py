@@ -72,27 +72,35 @@ def overview(res: Results) -> list[str]:
     return ["", *text.splitlines(), "", counts]
 
 
+def _group(r: FileResult, groups: dict[str, str]) -> str | None:
+    """The group of a file: its kind and class ("command batch"), else its kind."""
+    for key in (f"{r.kind} {r.cls}", r.kind):
+        if key in groups:
+            return key
+    return None
+
+
 def _groups(res: Results, groups: dict[str, str]) -> list[tuple[str, str, str | None]]:
-    """(kind, heading, plugin) of each group: by kind, and by plugin when there are several."""
+    """(group, heading, plugin) of each group; split by plugin when there are several."""
     plugins = sorted({r.plugin for r in res.files if r.plugin})
     form = str(res.pack.status.get("plugin-heading", "{heading} ({plugin})"))
     out: list[tuple[str, str, str | None]] = []
-    for kind, heading in groups.items():
+    for key, heading in groups.items():
         if len(plugins) < 2:
-            out.append((kind, heading, "*"))
+            out.append((key, heading, "*"))
             continue
-        out.append((kind, heading, None))
-        out += [(kind, form.format(heading=heading, plugin=p), p) for p in plugins]
+        out.append((key, heading, None))
+        out += [(key, form.format(heading=heading, plugin=p), p) for p in plugins]
     return out
 
 
 def _grouped(res: Results, status: set[str], groups: dict[str, str], done: bool) -> list[str]:
     lines: list[str] = []
-    for kind, heading, plugin in _groups(res, groups):
+    for key, heading, plugin in _groups(res, groups):
         members = [
             r
             for r in res.files
-            if r.kind == kind and r.status in status and plugin in ("*", r.plugin)
+            if _group(r, groups) == key and r.status in status and plugin in ("*", r.plugin)
         ]
         if not members:
             continue

@@ -43,10 +43,8 @@ def check_keys(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
         if spec is None or not spec.keys:
             return None
         known = list(spec.keys)
-        version = kinds.documentation
     else:
         known = [str(k) for k in opts["keys"][where.kind]]
-        version = opts.get("claude-code-version", "")
     known += [str(k) for k in opts.get("also", [])]
     findings = []
     for key in ctx.doc.frontmatter.data:
@@ -54,19 +52,19 @@ def check_keys(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         hint = f"; did you mean `{close[0]}`?" if close else ""
+        # Short: the source of the key list is said once, in `explain`.
         findings.append(
             Finding(
                 ctx.doc.frontmatter.line_of(key),
-                f"unknown {kind} frontmatter key `{key}`{hint}"
-                f" (keys known to Claude Code {version})",
+                f"unknown {kind} frontmatter key `{key}`{hint}",
             )
         )
     if opts.get("keys-from") == "kinds" and spec is not None:
-        findings += _values(ctx, spec.values, version)
+        findings += _values(ctx, spec.values)
     return findings
 
 
-def _values(ctx: Context, values: Mapping[str, tuple[str, ...]], version: str) -> list[Finding]:
+def _values(ctx: Context, values: Mapping[str, tuple[str, ...]]) -> list[Finding]:
     """A key whose values Claude Code lists (`permissionMode`) has one of them; Claude Code
     ignores another value, so `permissionMode: bypassPermision` is no setting at all."""
     findings = []
@@ -80,7 +78,7 @@ def _values(ctx: Context, values: Mapping[str, tuple[str, ...]], version: str) -
             Finding(
                 ctx.doc.frontmatter.line_of(key),
                 f"`{key}: {value.strip()}` is not a value Claude Code knows"
-                f" ({', '.join(allowed)}){hint} (Claude Code {version})",
+                f" ({', '.join(allowed)}){hint}",
             )
         )
     return findings
