@@ -197,13 +197,17 @@ def fix_document(
 
 def required_sections(pack: RulePack, kind: Kind, cls: SafetyClass) -> list[SectionFix]:
     """The fixes of the sections the pack requires of every file of this kind and class."""
+    from .kinds import table
+
+    kinds = (kind, table(pack).checked_as(kind))  # a skill gets a command's sections
     out: list[SectionFix] = []
     for rule in pack.rules:
         fix = fixable(rule, pack)
         if fix is None or fix in out:
             continue
         if any(
-            a.kind == kind
+            a.kind in kinds
+            and kind not in a.unless_kind
             and (not a.classes or cls in a.classes)
             and a.when is None
             and a.path is None
