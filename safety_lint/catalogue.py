@@ -407,6 +407,9 @@ def _positionals(args: Sequence[str], value_options: frozenset[str]) -> tuple[li
     return words, []
 
 
+_GLOB = re.compile(r"[*?\[]")
+
+
 def _match(pattern: tuple[str, ...], words: list[str], depth: int) -> tuple[str, ...] | None:
     """The words a rule's subcommand pattern matches, or None."""
     if pattern and pattern[0] == "**":
@@ -419,7 +422,9 @@ def _match(pattern: tuple[str, ...], words: list[str], depth: int) -> tuple[str,
     if len(words) < len(pattern):
         return None
     for want, word in zip(pattern, words[: len(pattern)], strict=True):
-        if not fnmatch.fnmatchcase(word, want):
+        if want == word:
+            continue
+        if not _GLOB.search(want) or not fnmatch.fnmatchcase(word, want):
             return None
     return tuple(words[: len(pattern)])
 
