@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -119,6 +120,7 @@ class Family:
     statement_options: frozenset[str]
     statement_positional: bool
     script_options: frozenset[str]
+    inner_options: frozenset[str] = frozenset()  # `--command CMD`: a command run on the target
     calls_mutating: tuple[str, ...] = ()
     calls_reading: tuple[str, ...] = ()
     source: str = ""
@@ -256,7 +258,7 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
     targets = _targets(args, inv.env, family, catalogue)
     if family.hosts:
         targets = tuple(dict.fromkeys([*targets, *_hosts(args)]))
-    words, _ = _positionals(args, family.value_options)
+    words, after = _positionals(args, family.value_options)
     if family.statements == "remote":
         return _remote(inv, name, args, family, targets, catalogue, _depth)
     if family.statements:
@@ -275,6 +277,8 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
         subcommand = " ".join(matched)
         effect = rule.effect
         rule_id = f"{family.id}.{rule.id}"
+        if effect == "inner":
+            return _inner(inv, name, subcommand, family, targets, rule_id, after, catalogue, _depth)
         if effect == "by-name":
             # `make deploy` (pattern `*`): the matched word; `npm run X`: the word after.
             if matched and any(ch in rule.pattern[-1] for ch in "*?["):
@@ -312,6 +316,67 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
         targets,
         False,
         f"{family.id}.default",
+        catalogue,
+    )
+
+
+def _inner(
+    inv: Invocation,
+    name: str,
+    subcommand: str,
+    family: Family,
+    targets: tuple[str, ...],
+    rule_id: str,
+    after: list[str],
+    catalogue: Catalogue,
+    depth: int,
+) -> Action:
+    """`kubectl exec pod -- CMD`, `gcloud compute ssh vm --command CMD`, `heroku run CMD`:
+    CMD runs on the target and decides; a command that cannot be read is unknown-mutating."""
+    args = inv.argv[1:]
+    command = shlex.join(after)  # after `--`: an argv, run without a shell
+    if not command:
+        for index, arg in enumerate(args):
+            option, eq, value = arg.partition("=")
+            if option in family.inner_options:
+                command = value if eq else (args[index + 1] if index + 1 < len(args) else "")
+                break
+    if not command:
+        rest = list(args)
+        for word in subcommand.split():  # what follows the subcommand, options left out
+            lowered = [a.lower() for a in rest]
+            rest = rest[lowered.index(word) + 1 :] if word in lowered else rest
+        skip = False
+        kept = []
+        for arg in rest:
+            if skip:
+                skip = False
+            elif arg.startswith("-"):
+                skip = "=" not in arg and arg in family.value_options
+            else:
+                kept.append(arg)
+        command = " ".join(kept)
+    inner = (
+        [analyse(i, catalogue, depth + 1) for i in shell.split_script(command, inv.line)]
+        if command and depth < shell.MAX_DEPTH
+        else []
+    )
+    known = [a for a in inner if a.effect != "unknown"]
+    if not known:
+        return _decided(
+            inv, name, subcommand, "unknown-mutating", family, targets, False, rule_id, catalogue
+        )
+    worst = max(known, key=lambda a: EFFECT_ORDER[a.effect])
+    all_targets = tuple(dict.fromkeys([*targets, *(t for a in inner for t in a.targets)]))
+    return _decided(
+        inv,
+        name,
+        f"{subcommand} {worst.tool} {worst.subcommand}".strip(),
+        worst.effect,
+        family,
+        all_targets,
+        worst.scope_all,
+        f"{rule_id}>{worst.rule_id}",
         catalogue,
     )
 
@@ -369,10 +434,10 @@ def _generic(inv: Invocation, name: str, args: tuple[str, ...], catalogue: Catal
     stem = re.sub(r"\.(sh|bash|py|js|ts|rb|pl|ps1|mjs|cjs)$", "", name)
     if _by_name(stem, catalogue) == "unknown-mutating":
         return _action(inv, name, "", "unknown-mutating", None, targets, False, "generic-verb")
-    if words and _by_name(words[0], catalogue) == "unknown-mutating":
-        return _action(
-            inv, name, words[0], "unknown-mutating", None, targets, False, "generic-verb"
-        )
+    # `opsctl --region eu deploy`: an unknown option's value may come first.
+    verb = next((w for w in words[:2] if _by_name(w, catalogue) == "unknown-mutating"), None)
+    if verb is not None:
+        return _action(inv, name, verb, "unknown-mutating", None, targets, False, "generic-verb")
     return _action(
         inv, name, words[0] if words else "", "unknown", None, targets, False, "generic.unknown"
     )
@@ -521,6 +586,7 @@ def _is_environment(word: str, catalogue: Catalogue) -> bool:
         and is_production(lowered, catalogue.production)
         and len(lowered) <= 40
         and not lowered.startswith(("-", ".", "/"))
+        and not any(ch.isspace() for ch in lowered)
     )
 
 

@@ -58,6 +58,7 @@ FAMILY = (
     "reading",
     "unknown-mutating",
     "hosts",
+    "inner-options",
     "doc",
 )
 RULE = ("id", "subcommand", "effect", "when", "unless", "scope", "doc")
@@ -175,7 +176,7 @@ def _rules(r: _Reader, node: Mapping[str, Any], fid: str) -> list[Rule]:
             Rule(
                 id=str(item.get("id") or _rule_id(pattern)),
                 pattern=pattern,
-                effect=r.choice(item, "effect", (*EFFECTS, "by-name"), "mutating"),
+                effect=r.choice(item, "effect", (*EFFECTS, "by-name", "inner"), "mutating"),
                 when=_when(r, item.get("when")),
                 unless=_condition(r, item.get("unless"), "a rule's 'unless'"),
                 scope=r.flag(item, "scope"),
@@ -224,6 +225,7 @@ def _family(r: _Reader, node: Any) -> tuple[Family, bool]:
         statement_options=frozenset(r.strings(node, "statement-options")),
         statement_positional=r.flag(node, "statement-positional"),
         hosts=r.flag(node, "hosts"),
+        inner_options=frozenset(r.strings(node, "inner-options")),
         script_options=frozenset(r.strings(node, "script-options")),
         calls_mutating=tuple(r.strings(calls, "mutating")),
         calls_reading=tuple(r.strings(calls, "reading")),
@@ -242,6 +244,7 @@ def _merged(old: Family, new: Family, node: Mapping[str, Any]) -> Family:
         scope_options=old.scope_options | new.scope_options,
         dry_run_options=old.dry_run_options | new.dry_run_options,
         hosts=old.hosts or new.hosts,
+        inner_options=old.inner_options | new.inner_options,
         rules=(*new.rules, *old.rules),
         default=new.default if "default" in node else old.default,
         statement_options=old.statement_options | new.statement_options,

@@ -353,3 +353,63 @@ def test_is_production(value: str, expected: bool) -> None:
 )
 def test_is_local(value: str, expected: bool) -> None:
     assert is_local(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("command", "effect", "rule_id"),
+    [
+        (
+            "kubectl exec -it api-0 -n prod -- psql -c 'DROP TABLE x'",
+            "mutating",
+            "kubernetes.exec>postgres.sql.drop",
+        ),
+        (
+            "kubectl exec api-0 -- sh -c 'rm -rf /data/cache'",
+            "mutating",
+            "kubernetes.exec>files.system-path",
+        ),
+        (
+            "kubectl exec -it api-0 -- cat /etc/hosts",
+            "reading",
+            "kubernetes.exec>shell-basics.default",
+        ),
+        ("kubectl exec -it api-0 -- bash", "unknown-mutating", "kubernetes.exec"),
+        (
+            "gcloud compute ssh vm-1 --zone z --command 'sudo systemctl restart nginx'",
+            "mutating",
+            "gcloud.compute-ssh>systemd.restart",
+        ),
+        ("heroku run rails db:migrate -a acme-prod", "mutating", "heroku.run>rails.db:migrate"),
+        ("fly ssh console -C 'ls /app'", "reading", "fly.ssh-console>shell-basics.default"),
+        ("kamal app exec 'bin/rails db:migrate'", "mutating", "kamal.app-exec>rails.db:migrate"),
+    ],
+)
+def test_commands_run_on_the_target_decide(command: str, effect: str, rule_id: str) -> None:
+    action = one(command)
+    assert (action.effect, action.rule_id) == (effect, rule_id)
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("sed -n '1,5p' /etc/nginx/nginx.conf", "reading"),
+        ("sudo sed -i 's/#Port 22/Port 2222/' /etc/ssh/sshd_config", "mutating"),
+        ("sed -i 's/a/b/' README.md", "reading"),
+        ("cp /etc/nginx/nginx.conf ./backup/", "reading"),
+        ("sudo cp nginx.conf /etc/nginx/nginx.conf", "mutating"),
+        ("sudo vim /etc/postgresql/16/main/pg_hba.conf", "mutating"),
+        ("vim src/app.py", "reading"),
+        ("sudo useradd deploy", "mutating"),
+        ("mkdir -p /tmp/build", "reading"),
+        ("rm -rf /var/folders/x/cache", "reading"),
+    ],
+)
+def test_files_change_a_server_only_in_its_system_tree(command: str, effect: str) -> None:
+    assert one(command).effect == effect
+
+
+def test_ssh_host_and_inner_targets() -> None:
+    action = one("ssh -i key.pem deploy@prod-web-1 'kubectl --context prod-eu apply -f x'")
+    assert action.effect == "mutating"
+    assert action.targets == ("prod-web-1", "deploy@prod-web-1", "prod-eu")
+    assert one("ssh deploy@web-1").effect == "unknown"
