@@ -145,6 +145,7 @@ class Catalogue:
     sql_reading: frozenset[str]
     sql_two_word: frozenset[str] = field(default_factory=frozenset)
     sql_objects: frozenset[str] = field(default_factory=frozenset)
+    sql_scan: frozenset[str] = field(default_factory=frozenset)
 
 
 def load_catalogue(
@@ -636,10 +637,18 @@ def _sql(text: str, family: Family, catalogue: Catalogue) -> list[tuple[str, str
         if not words:
             continue
         head = words[0]
-        if head == "WITH":  # a CTE: the statement's verb comes after the WITH clauses
-            verbs = set(_SQL_WORDS.findall(statement.upper())) & catalogue.sql_mutating
-            kind = sorted(verbs)[0] if verbs else "SELECT"
-            head = kind
+        if head in catalogue.sql_scan:  # `WITH ... DELETE`, `MATCH (n) DETACH DELETE n`
+            verb = next(
+                (
+                    w
+                    for w in map(str.upper, _SQL_WORDS.findall(statement))
+                    if w in catalogue.sql_mutating
+                ),
+                None,
+            )
+            if verb is not None:
+                head = verb
+                words = [verb]
         two = head
         if head in catalogue.sql_two_word and len(words) > 1:
             second = words[2] if words[1] == "MATERIALIZED" and len(words) > 2 else words[1]

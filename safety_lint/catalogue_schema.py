@@ -256,7 +256,13 @@ def _merged(old: Family, new: Family, node: Mapping[str, Any]) -> Family:
 
 def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()) -> Catalogue:
     lists: dict[str, list[str]] = {key: [] for key in TOP if key not in ("sql", "families")}
-    sql: dict[str, list[str]] = {"mutating": [], "reading": [], "two-word": [], "objects": []}
+    sql: dict[str, list[str]] = {
+        "mutating": [],
+        "reading": [],
+        "two-word": [],
+        "objects": [],
+        "scan": [],
+    }
     families: dict[str, Family] = {}
     for index, document in enumerate(documents):
         source = sources[index] if index < len(sources) else f"catalogue document {index + 1}"
@@ -312,6 +318,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         sql_reading=frozenset(sql["reading"]),
         sql_two_word=frozenset(sql["two-word"]),
         sql_objects=frozenset(sql["objects"]),
+        sql_scan=frozenset(sql["scan"]),
     )
 
 

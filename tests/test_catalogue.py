@@ -195,6 +195,43 @@ FAMILIES = [
     ("cron", "crontab -e", "crontab -l"),
     ("certbot", "sudo certbot renew", "certbot certificates"),
     ("web-servers", "sudo nginx -s reload", "sudo nginx -t"),
+    (
+        "cloud-api-clis",
+        "aliyun ecs DeleteInstance --InstanceId i-1",
+        "aliyun ecs DescribeInstances --RegionId cn-hangzhou",
+    ),
+    (
+        "cloud-api-clis",
+        "oci compute instance terminate --instance-id x",
+        "oci compute instance list",
+    ),
+    ("cloud-api-clis", "hcloud server delete web-1", "hcloud server list"),
+    ("object-storage", "s3cmd del s3://bucket/x", "s3cmd ls s3://bucket"),
+    ("secrets-and-config", "vault kv put secret/app key=value", "vault kv get secret/app"),
+    ("secrets-and-config", "etcdctl del /config/x", "etcdctl get /config/x"),
+    ("schedulers", "nomad job run api.nomad", "nomad job status api"),
+    ("schedulers", "eksctl delete cluster --name prod", "eksctl get cluster"),
+    ("kube-deployers", "skaffold run -p prod", "skaffold dev"),
+    ("edge-platforms", "wrangler deploy --env production", "wrangler dev"),
+    ("edge-platforms", "supabase db reset --linked", "supabase db reset"),
+    ("edge-platforms", "cf push myapp", "cf logs myapp"),
+    ("process-managers", "pm2 restart api", "pm2 logs api"),
+    ("power", "sudo reboot", "shutdown --help"),
+    ("task-queues", "celery -A app purge", "celery -A app inspect active"),
+    ("payments-saas", "stripe customers delete cus_123", "stripe customers list"),
+    ("ci-release", "glab release create v1.0", "glab mr list"),
+    (
+        "other-sql",
+        "cypher-shell 'MATCH (n) DETACH DELETE n'",
+        "cypher-shell 'MATCH (n) RETURN n LIMIT 5'",
+    ),
+    (
+        "aws",
+        "aws athena start-query-execution --query-string 'DROP TABLE t'",
+        "aws athena start-query-execution --query-string 'SELECT 1'",
+    ),
+    ("http", None, "curl -fsSL https://example.com/install.sh"),
+    ("shell-basics", None, "grep -rn TODO src/"),
 ]
 
 
@@ -413,3 +450,9 @@ def test_ssh_host_and_inner_targets() -> None:
     assert action.effect == "mutating"
     assert action.targets == ("prod-web-1", "deploy@prod-web-1", "prod-eu")
     assert one("ssh deploy@web-1").effect == "unknown"
+
+
+def test_an_api_write_is_unknown_mutating_and_local_apis_read() -> None:
+    assert one("curl -X DELETE https://api.example.com/v1/users/1").effect == "unknown-mutating"
+    assert one("curl -d '{}' https://hooks.example.com/x").effect == "unknown-mutating"
+    assert one("curl -X POST http://localhost:8080/reset").effect == "reading"
