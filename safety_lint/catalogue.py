@@ -75,6 +75,7 @@ class Condition:
     """Any of these holds (an empty condition never holds)."""
 
     options: tuple[str, ...] = ()
+    global_options: tuple[str, ...] = ()  # options before the subcommand (`docker -c x run`)
     tool: re.Pattern[str] | None = None  # the tool's name
     args: tuple[re.Pattern[str], ...] = ()
     last_arg: re.Pattern[str] | None = None
@@ -85,6 +86,7 @@ class Condition:
     def __bool__(self) -> bool:
         return bool(
             self.options
+            or self.global_options
             or self.tool
             or self.args
             or self.last_arg
@@ -435,13 +437,20 @@ def _generic(inv: Invocation, name: str, args: tuple[str, ...], catalogue: Catal
     stem = re.sub(r"\.(sh|bash|py|js|ts|rb|pl|ps1|mjs|cjs)$", "", name)
     if _by_name(stem, catalogue) == "unknown-mutating":
         return _action(inv, name, "", "unknown-mutating", None, targets, False, "generic-verb")
-    # `opsctl --region eu deploy`: an unknown option's value may come first.
-    verb = next((w for w in words[:2] if _by_name(w, catalogue) == "unknown-mutating"), None)
+    # `opsctl --region eu deploy`: an unknown option's value may come first. Only plain words
+    # count: `input.wav`, `a=b,release=50`, a quoted sentence are values, not verbs.
+    verb = next(
+        (w for w in words[:2] if _PLAIN.match(w) and _by_name(w, catalogue) == "unknown-mutating"),
+        None,
+    )
     if verb is not None:
         return _action(inv, name, verb, "unknown-mutating", None, targets, False, "generic-verb")
     return _action(
         inv, name, words[0] if words else "", "unknown", None, targets, False, "generic.unknown"
     )
+
+
+_PLAIN = re.compile(r"^[a-z][a-z0-9_:-]*$")
 
 
 def _by_name(word: str, catalogue: Catalogue) -> str:
@@ -499,6 +508,20 @@ def _present(args: Sequence[str], options: frozenset[str] | Sequence[str]) -> bo
     return any(arg in options or arg.split("=", 1)[0] in options for arg in args)
 
 
+def _before_subcommand(args: Sequence[str], value_options: Sequence[str]) -> Sequence[str]:
+    """The arguments before the first positional word (`--context prod` of `docker --context
+    prod run ... sh -c x`), an option's value not counting as that word."""
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = "=" not in arg and arg in value_options
+        else:
+            return args[:index]
+    return args
+
+
 def _holds(
     cond: Condition,
     tool: str,
@@ -510,6 +533,10 @@ def _holds(
     if cond.options and _present(args, cond.options):
         return True
     if cond.tool is not None and cond.tool.search(tool):
+        return True
+    if cond.global_options and _present(
+        _before_subcommand(args, cond.global_options), cond.global_options
+    ):
         return True
     # Arguments are cut short: a user's pattern runs over bounded text.
     if cond.args and any(p.search(a[:500]) for p in cond.args for a in args):

@@ -62,7 +62,7 @@ FAMILY = (
     "doc",
 )
 RULE = ("id", "subcommand", "effect", "when", "unless", "scope", "doc")
-CONDITION = ("options", "tool", "args", "last-arg", "env", "production", "remote")
+CONDITION = ("options", "global-options", "tool", "args", "last-arg", "env", "production", "remote")
 STATEMENTS = ("", "sql", "calls", "lines", "remote")
 
 
@@ -140,6 +140,7 @@ def _condition(r: _Reader, node: Any, what: str) -> Condition:
         raise r.fail(node, "tool", "'tool' must be a regular expression")
     return Condition(
         options=tuple(r.strings(node, "options")),
+        global_options=tuple(r.strings(node, "global-options")),
         tool=r.regex(node, "tool", tool) if tool else None,
         args=tuple(r.regex(node, "args", p) for p in r.strings(node, "args")),
         last_arg=r.regex(node, "last-arg", last) if last else None,

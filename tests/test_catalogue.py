@@ -456,3 +456,20 @@ def test_an_api_write_is_unknown_mutating_and_local_apis_read() -> None:
     assert one("curl -X DELETE https://api.example.com/v1/users/1").effect == "unknown-mutating"
     assert one("curl -d '{}' https://hooks.example.com/x").effect == "unknown-mutating"
     assert one("curl -X POST http://localhost:8080/reset").effect == "reading"
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("docker run --rm -v x:/w alpine sh -c 'ls'", "reading"),  # -c of sh, not docker
+        ("docker --context prod run -d app", "mutating"),
+        ("ffmpeg -i in.wav -af a=1:release=50 out.wav", "unknown"),  # a value, not a verb
+        ("droid exec 'migrate the database schema'", "unknown"),
+        ("git push origin --delete feature/x", "unknown"),
+        ("gh api repos/o/r/issues/1/comments -X POST -f body=x", "unknown"),
+        ("gh api repos/o/r/deployments -X POST -f ref=main", "unknown-mutating"),
+        ("gh api repos/o/r/pulls", "reading"),
+    ],
+)
+def test_options_and_values_of_other_commands_are_not_evidence(command: str, effect: str) -> None:
+    assert one(command).effect == effect
