@@ -148,6 +148,8 @@ class Catalogue:
     sql_two_word: frozenset[str] = field(default_factory=frozenset)
     sql_objects: frozenset[str] = field(default_factory=frozenset)
     sql_scan: frozenset[str] = field(default_factory=frozenset)
+    query_suffixes: frozenset[str] = field(default_factory=frozenset)
+    help_options: frozenset[str] = field(default_factory=frozenset)
 
 
 def load_catalogue(
@@ -399,6 +401,8 @@ def _decided(
     test`, `cap production deploy`... `test` is no target) taken out of the targets."""
     args = inv.argv[1:]
     mutates = effect in ("mutating", "unknown-mutating")
+    if mutates and _present(args, catalogue.help_options):
+        effect, rule_id, mutates = "reading", rule_id + ".help", False
     if mutates and _present(args, family.dry_run_options | catalogue.dry_run_options):
         effect, rule_id, mutates = "reading", rule_id + ".dry-run", False
     scope = scope or (mutates and _present(args, family.scope_options))
@@ -435,6 +439,10 @@ def _generic(inv: Invocation, name: str, args: tuple[str, ...], catalogue: Catal
     targets = _targets(args, inv.env, None, catalogue)
     words, _ = _positionals(args, frozenset())
     stem = re.sub(r"\.(sh|bash|py|js|ts|rb|pl|ps1|mjs|cjs)$", "", name)
+    if re.fullmatch(r"[A-Z][A-Z0-9_]*", inv.argv[0]):  # `SYNC_SUFFIX + 1`: a variable
+        return _action(inv, name, "", "unknown", None, targets, False, "generic.unknown")
+    if _present(args, catalogue.help_options):
+        return _action(inv, name, "", "reading", None, targets, False, "generic.help")
     if _by_name(stem, catalogue) == "unknown-mutating":
         return _action(inv, name, "", "unknown-mutating", None, targets, False, "generic-verb")
     # `opsctl --region eu deploy`: an unknown option's value may come first. Only plain words
@@ -457,6 +465,8 @@ def _by_name(word: str, catalogue: Catalogue) -> str:
     """`deploy-prod`, `db:migrate`, `release` -> unknown-mutating; `build`, `test:unit` ->
     reading; anything else unknown."""
     parts = _parts(word)
+    if len(parts) > 1 and parts[-1] in catalogue.query_suffixes:
+        return "unknown"  # `sync-status`, `release-plan`, `deploy-logs` ask about the verb
     if any(part in catalogue.generic_verbs for part in parts):
         return "unknown-mutating"
     if parts and all(part in catalogue.read_verbs for part in parts[:1]):

@@ -35,6 +35,8 @@ TOP = (
     "dry-run-options",
     "generic-verbs",
     "read-verbs",
+    "query-suffixes",
+    "help-options",
     "sql",
     "families",
 )
@@ -320,6 +322,8 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         sql_two_word=frozenset(sql["two-word"]),
         sql_objects=frozenset(sql["objects"]),
         sql_scan=frozenset(sql["scan"]),
+        query_suffixes=frozenset(v.lower() for v in lists["query-suffixes"]),
+        help_options=frozenset(lists["help-options"]),
     )
 
 

@@ -276,6 +276,9 @@ _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
 _SEPARATORS = frozenset({"&&", "||", ";", ";;", ";&", ";;&", "|", "|&", "&", "(", ")", "\n"})
 _REDIRECT = re.compile(r"^[0-9]*(<<<|<<-?|<>|>>?\|?|<|&>>?|>&|<&)$")
 _SUBST_MARK = "\x00S"
+# Prose in a shell block: a list item (`- Apply the fix`, `2. Deploy`), a quote, a prompt
+# continuation (`> `): no tool is named `-` or `2.`.
+_NOT_A_COMMAND = re.compile(r"^(-+|\*|•|>|\d{1,3}[.)]|#+)$")
 _PLACEHOLDER = re.compile(r"<[A-Za-z_][\w.:-]*>(?=$|[\s;|&)])")
 
 
@@ -496,7 +499,7 @@ def _split_logical(
             name = tool_name(argv[0])
             out.extend(_split(heredoc, heredoc_line, depth + 1, True, (*all_wrappers, name)))
             continue
-        if not argv:
+        if not argv or _NOT_A_COMMAND.match(argv[0]):
             continue
         out.append(
             Invocation(

@@ -473,3 +473,23 @@ def test_an_api_write_is_unknown_mutating_and_local_apis_read() -> None:
 )
 def test_options_and_values_of_other_commands_are_not_evidence(command: str, effect: str) -> None:
     assert one(command).effect == effect
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("gws apps-script-push --help", "reading"),
+        ("kubectl apply --help", "reading"),
+        ("helm upgrade app ./chart --version 1.2.3", "mutating"),
+        ("claude sync-status", "unknown"),
+        ("opsctl release-plan", "unknown"),
+        ("opsctl release-create", "unknown-mutating"),
+    ],
+)
+def test_help_and_query_names_do_not_mutate(command: str, effect: str) -> None:
+    assert one(command).effect == effect
+
+
+def test_prose_lines_in_a_shell_block_are_not_commands() -> None:
+    actions = analyse_script("- Apply the fix\n2. Deploy it\nSYNC_SUFFIX + 1", default_catalogue())
+    assert [(a.tool, a.effect) for a in actions] == [("sync_suffix", "unknown")]
