@@ -4,6 +4,8 @@ confirmation-gate category, and a team pack that adds phrases."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from safety_lint.catalogue import CatalogueError
 from safety_lint.lexicon import default_lexicons, load_lexicons, match_gates, match_steps
@@ -222,3 +224,16 @@ def test_scale_with_an_object_is_a_step() -> None:
         "production",
         "mutating",
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("deploy удали 本番デプロイ production … * . \n")),
+        max_size=120,
+    )
+)
+def test_match_never_raises(text: str) -> None:
+    for m in match_steps(text, default_lexicons()):
+        assert 0 <= m.start < m.end <= len(text)
+    match_gates(text, default_lexicons())
