@@ -129,6 +129,7 @@ class Family:
     statement_positional: bool
     script_options: frozenset[str]
     inner_options: frozenset[str] = frozenset()  # `--command CMD`: a command run on the target
+    tool_patterns: tuple[re.Pattern[str], ...] = ()
     calls_mutating: tuple[str, ...] = ()
     calls_reading: tuple[str, ...] = ()
     source: str = ""
@@ -154,6 +155,8 @@ class Catalogue:
     sql_two_word: frozenset[str] = field(default_factory=frozenset)
     sql_objects: frozenset[str] = field(default_factory=frozenset)
     sql_scan: frozenset[str] = field(default_factory=frozenset)
+    # Families that claim tools by name pattern (`Restart-Service`), after the named tools.
+    tool_patterns: tuple[tuple[re.Pattern[str], Family], ...] = ()
     query_suffixes: frozenset[str] = field(default_factory=frozenset)
     help_options: frozenset[str] = field(default_factory=frozenset)
 
@@ -199,6 +202,8 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
     if family is None and "." in name:
         family = catalogue.by_tool.get(name.rsplit(".", 1)[0])
     if family is None:
+        family = next((f for p, f in catalogue.tool_patterns if p.search(name)), None)
+    if family is None:
         return _generic(inv, name, args, catalogue)
     targets = find_targets(args, inv.env, family, catalogue)
     if family.hosts:
@@ -243,11 +248,12 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
         return _decided(
             inv, name, subcommand, effect, family, targets, rule.scope, rule_id, catalogue
         )
-    head = words[:2]
+    head = [w for w in words[:2] if _PLAIN.match(w)]
     # A family that says what an unlisted subcommand does (`default`) is believed; one that
-    # does not know still hears the verb (`kamal frobnicate-deploy`).
+    # does not know still hears the verb (`kamal frobnicate-deploy`, a `deploy-prod` script
+    # a name pattern claimed).
     if family.default == "unknown" and any(
-        _by_name(word, catalogue) == "unknown-mutating" for word in head
+        _by_name(word, catalogue) == "unknown-mutating" for word in [name, *head]
     ):
         return _decided(
             inv,
