@@ -233,6 +233,16 @@ FAMILIES = [
     ("http", None, "curl -fsSL https://example.com/install.sh"),
     ("shell-basics", None, "grep -rn TODO src/"),
     ("powershell", "Restart-Service -Name W3SVC", "Get-Service -Name W3SVC"),
+    ("ansible-tools", None, "ansible-lint site.yml"),
+    ("doctl", "doctl apps create-deployment 123", "doctl apps list"),
+    ("doctl", "doctl compute droplet delete web-1", "doctl compute droplet list"),
+    ("image-builders", "nixos-rebuild switch --target-host prod-1", "packer validate ."),
+    ("mysql-admin", "mysqladmin -h db drop app", "mysqldump -h db app"),
+    ("postgres-admin", "dropdb -h db.prod app", "pg_dump -h db.prod app"),
+    ("nats", "nats stream rm ORDERS", "nats stream ls"),
+    ("registry-tools", "crane copy a/b:1 c/d:1", "crane manifest a/b:1"),
+    ("release-tools", "npx semantic-release", "npx semantic-release --help"),
+    ("task-runners", None, "make build"),
     (
         "powershell",
         "New-AzResourceGroupDeployment -ResourceGroupName rg-prod -TemplateFile t.json",
@@ -509,3 +519,8 @@ def test_prose_lines_in_a_shell_block_are_not_commands() -> None:
 def test_a_script_claimed_by_a_name_pattern_still_hears_its_verb() -> None:
     assert one("deploy-prod").effect == "unknown-mutating"
     assert one("Set-Location C:/src").effect == "unknown"
+
+
+def test_parallel_ssh_is_fan_out() -> None:
+    action = one("pssh -h hosts.txt 'sudo systemctl restart app'")
+    assert action.effect == "unknown-mutating" and action.scope_all
