@@ -350,6 +350,9 @@ def test_unknown_tools_without_verbs_are_not_mutating(command: str) -> None:
         ),
         ("ssh deploy@web-1 'sudo systemctl restart app'", ("web-1",)),
         ("dbt test", ()),
+        ("kubectl apply -f k8s/overlays/prod/", ("k8s/overlays/prod/",)),
+        ("helm upgrade app ./c --values values-prd.yaml", ("values-prd.yaml",)),
+        ("git commit -m 'fix the prod bug'", ()),
     ],
 )
 def test_targets(command: str, targets: tuple[str, ...]) -> None:
