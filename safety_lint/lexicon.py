@@ -198,7 +198,8 @@ def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
     for language, verbs in found:
         for verb, start, end in verbs:
             left, right = _sentence(text, start, end)
-            obj = _nearest(objects, start, left, right)
+            # The verb's own words are no object ("deployments to production").
+            obj = _nearest([o for o in objects if o[2] <= start or o[1] >= end], start, left, right)
             target = _nearest(targets, start, left, right)
             live = obj is not None or (target is not None and target not in LOCAL_TARGETS)
             effect: Effect = (

@@ -527,3 +527,12 @@ def test_a_script_claimed_by_a_name_pattern_still_hears_its_verb() -> None:
 def test_parallel_ssh_is_fan_out() -> None:
     action = one("pssh -h hosts.txt 'sudo systemctl restart app'")
     assert action.effect == "unknown-mutating" and action.scope_all
+
+
+def test_explain_names_line_effect_targets_and_rule() -> None:
+    from safety_lint.catalogue import explain
+
+    [action] = analyse_script(
+        "kubectl --context acme-prd apply -f x", default_catalogue(), first_line=7
+    )
+    assert explain(action) == "7: mutating: kubectl apply on acme-prd [kubernetes.apply]"

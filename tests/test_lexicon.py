@@ -21,6 +21,13 @@ STEPS = [
         None,
     ),
     ("en", "Roll back the deployment on the prod cluster.", "rollback", "deployment", "production"),
+    (
+        "en",
+        "Handles deployments to production for the billing service.",
+        "deploy",
+        "service",
+        "production",
+    ),
     ("ru", "Разверни сервис в production.", "deploy", "service", "production"),
     (
         "ru",
