@@ -198,8 +198,9 @@ def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
     for language, verbs in found:
         for verb, start, end in verbs:
             left, right = _sentence(text, start, end)
-            # The verb's own words are no object ("deployments to production").
-            obj = _nearest([o for o in objects if o[2] <= start or o[1] >= end], start, left, right)
+            # The verb's first word is no object ("deployments to production"); an object in
+            # the gap of a separable verb is ("rolle den Dienst … aus").
+            obj = _nearest([o for o in objects if not o[1] <= start < o[2]], start, left, right)
             target = _nearest(targets, start, left, right)
             live = obj is not None or (target is not None and target not in LOCAL_TARGETS)
             effect: Effect = (
