@@ -278,8 +278,8 @@ _REDIRECT = re.compile(r"^[0-9]*(<<<|<<-?|<>|>>?\|?|<|&>>?|>&|<&)$")
 # A console session's prompt before the command (`$ kubectl apply`, `PS C:\> ...`,
 # `deploy@web-1:~$ ...`). Not `#` (a comment) nor `>` (a continuation or a quote).
 _PROMPT = re.compile(
-    r"^\s*(?:\$|%|\u276f|\u279c|\u03bb|PS(?: [^>\n]*)?>|\(?[\w.-]+\)?\s?[\w.-]+@[\w.-]+(?::[^\s$#]*)?[$#]"
-    r"|[\w.-]+@[\w.-]+(?::[^\s$#]*)?[$#])\s+"
+    r"^\s*(?:\$|%|\u276f|\u279c|\u03bb|PS(?: [^>\n]*)?>"
+    r"|(?:\([\w.-]+\)\s?)?[\w.-]+@[\w.-]+(?::[^\s$#]*)?[$#])\s+"
 )
 _SUBST_MARK = "\x00S"
 _MARK = re.compile(re.escape(_SUBST_MARK) + r"(\d+)")
