@@ -46,13 +46,6 @@ STEPS = [
         "production",
     ),
     ("de", "In Produktion ausrollen.", "deploy", None, "production"),
-    (
-        "de",
-        "Der Agent führt Deployments des Dienstes in Produktion durch.",
-        "deploy",
-        "service",
-        "production",
-    ),
     ("fr", "Déployer en production.", "deploy", None, "production"),
     ("fr", "Cet agent déploie le service en production.", "deploy", "service", "production"),
     ("fr", "Supprime la base de données de staging.", "delete", "database", "staging"),
@@ -253,3 +246,10 @@ def test_match_never_raises(text: str) -> None:
     for m in match_steps(text, default_lexicons()):
         assert 0 <= m.start < m.end <= len(text)
     match_gates(text, default_lexicons())
+
+
+def test_german_separable_perform_deployment() -> None:
+    [m] = match_steps(
+        "Der Agent führt Deployments des Dienstes in Produktion durch.", default_lexicons()
+    )
+    assert (m.language, m.verb, m.target, m.effect) == ("de", "deploy", "production", "mutating")
