@@ -74,6 +74,10 @@ class Action:
     line: int
     text: str
     rule_id: str
+    # From the invocation: peeled wrappers (`xargs`, `watch`, `sudo`...: `xargs` fans out) and
+    # whether it came from a nested string (`bash -c`, `$(...)`).
+    wrappers: tuple[str, ...] = ()
+    nested: bool = False
 
 
 @dataclass(frozen=True)
@@ -325,6 +329,8 @@ def _action(
         line=inv.line,
         text=inv.text,
         rule_id=rule_id,
+        wrappers=inv.wrappers,
+        nested=inv.nested,
     )
 
 

@@ -536,3 +536,12 @@ def test_explain_names_line_effect_targets_and_rule() -> None:
         "kubectl --context acme-prd apply -f x", default_catalogue(), first_line=7
     )
     assert explain(action) == "7: mutating: kubectl apply on acme-prd [kubernetes.apply]"
+
+
+def test_actions_carry_their_wrappers() -> None:
+    [action] = analyse_script("cat pods.txt | xargs -n1 kubectl delete pod", default_catalogue())[
+        -1:
+    ]
+    assert action.effect == "mutating" and action.wrappers == ("xargs",) and not action.nested
+    [inner] = analyse_script("sudo bash -c 'systemctl restart app'", default_catalogue())
+    assert inner.wrappers == ("sudo", "bash -c") and inner.nested
