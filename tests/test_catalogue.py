@@ -545,3 +545,16 @@ def test_actions_carry_their_wrappers() -> None:
     assert action.effect == "mutating" and action.wrappers == ("xargs",) and not action.nested
     [inner] = analyse_script("sudo bash -c 'systemctl restart app'", default_catalogue())
     assert inner.wrappers == ("sudo", "bash -c") and inner.nested
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("go run ./cmd/deploy --env prod", "unknown-mutating"),
+        ("cargo run --bin migrate", "unknown-mutating"),
+        ("go run ./cmd/server", "unknown"),
+        ("go test ./...", "reading"),
+    ],
+)
+def test_programs_run_by_a_build_tool_are_judged_by_name(command: str, effect: str) -> None:
+    assert one(command).effect == effect
