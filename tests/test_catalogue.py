@@ -558,3 +558,19 @@ def test_actions_carry_their_wrappers() -> None:
 )
 def test_programs_run_by_a_build_tool_are_judged_by_name(command: str, effect: str) -> None:
     assert one(command).effect == effect
+
+
+def test_no_tool_is_claimed_by_two_families_and_no_rule_shadows_another() -> None:
+    owners: dict[str, str] = {}
+    for family in default_catalogue().families:
+        for tool in family.tools:
+            assert tool not in owners, (tool, owners.get(tool), family.id)
+            owners[tool] = family.id
+        seen: dict[tuple[str, ...], str] = {}
+        for rule in family.rules:
+            if rule.when or rule.unless or rule.effect == "by-name":
+                continue
+            assert seen.setdefault(rule.pattern, rule.effect) == rule.effect, (
+                family.id,
+                rule.pattern,
+            )
