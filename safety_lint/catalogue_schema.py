@@ -280,6 +280,9 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         r.keys(body, TOP, "the catalogue")
         for key in lists:
             lists[key].extend(r.strings(body, key))
+        for key in ("target-keys", "target-env"):
+            for pattern in r.strings(body, key):
+                r.regex(body, key, pattern)  # a bad pattern is reported where it is written
         if "sql" in body:
             r.keys(body["sql"], tuple(sql), "'sql'")
             for key in sql:
@@ -300,9 +303,6 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
                 families[family.id] = _merged(families[family.id], family, node)
             else:
                 families[family.id] = family  # a known id: the team's family replaces it
-    for key in ("target-keys", "target-env"):
-        for pattern in lists[key]:
-            _Reader("catalogue").regex({}, key, pattern)
     by_tool: dict[str, Family] = {}
     for family in families.values():
         for tool in family.tools:

@@ -126,6 +126,7 @@ def test_rule_files_without_a_catalogue_are_ignored(tmp_path: Path) -> None:
             "",
         ),
         ("catalogue:\n  families: [\n", 0, "invalid YAML", ""),
+        ("catalogue:\n  target-keys: ['(']\n", 2, "bad regular expression", ""),
     ],
 )
 def test_validation_names_file_line_and_suggestion(
