@@ -225,3 +225,17 @@ def test_the_readme_extension_example_works(tmp_path: Path) -> None:
     lexicons = lexicons_for([folder])
     assert match_steps("Hotfix the service.", lexicons)[0].verb == "hotfix"
     assert match_steps("Implante o serviço em produção.", lexicons)[0].target == "production"
+
+
+def test_the_explain_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from safety_lint.catalogue import main
+
+    assert main(["kubectl -n prod delete pod x && echo done"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "1: mutating: kubectl delete on prod [kubernetes.delete]",
+        "1: reading: echo done [shell-basics.default]",
+    ]
+    folder = write(tmp_path / "rules", "catalogue:\n  familes: []\n")
+    assert main(["--rules", str(folder), "ls"]) == 2
+    err = capsys.readouterr().err
+    assert "team.yaml:2: unknown key 'familes'" in err and "did you mean 'families'" in err
