@@ -239,3 +239,13 @@ def test_the_explain_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["--rules", str(folder), "ls"]) == 2
     err = capsys.readouterr().err
     assert "team.yaml:2: unknown key 'familes'" in err and "did you mean 'families'" in err
+
+
+def test_the_readme_explain_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from safety_lint.catalogue import main
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ python -m safety_lint.catalogue --rules team-rules ", 1)[1]
+    command_line, expected = block.split("\n")[:2]
+    assert main(["--rules", str(tmp_path), command_line.strip('"')]) == 0
+    assert capsys.readouterr().out.strip() == expected
