@@ -59,6 +59,7 @@ FAMILY = (
     "mutating",
     "reading",
     "unknown-mutating",
+    "unknown",
     "hosts",
     "inner-options",
     "tool-patterns",
@@ -188,7 +189,7 @@ def _rules(r: _Reader, node: Mapping[str, Any], fid: str) -> list[Rule]:
         )
     # The shorthand lists: literal subcommands (longest first), then globs in file order.
     short: list[Rule] = []
-    for effect in ("mutating", "unknown-mutating", "reading"):
+    for effect in ("mutating", "unknown-mutating", "unknown", "reading"):
         for sub in r.strings(node, effect):
             pattern = tuple(sub.lower().split())
             short.append(Rule(id=_rule_id(pattern), pattern=pattern, effect=effect))

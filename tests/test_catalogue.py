@@ -70,12 +70,12 @@ FAMILIES = [
         "az webapp show -g rg-prod -n app",
     ),
     ("docker", "docker push registry.example.com/app:1.2", "docker build -t app ."),
-    ("docker", "docker --context prod run -d app", "docker run --rm -it app pytest"),
-    ("docker", "docker compose -f docker-compose.prod.yml up -d", "docker compose up -d"),
+    ("docker", "docker --context prod run -d app", "docker ps -a"),
+    ("docker", "docker compose -f docker-compose.prod.yml up -d", "docker compose logs -f"),
     (
         "docker-compose",
         "docker-compose -f docker-compose.production.yml up -d",
-        "docker-compose up",
+        "docker-compose ps",
     ),
     ("systemd", "sudo systemctl start postgresql", "systemctl status postgresql"),
     ("systemd", "sudo service nginx restart", "service nginx status"),
@@ -485,7 +485,7 @@ def test_an_api_write_is_unknown_mutating_and_local_apis_read() -> None:
 @pytest.mark.parametrize(
     ("command", "effect"),
     [
-        ("docker run --rm -v x:/w alpine sh -c 'ls'", "reading"),  # -c of sh, not docker
+        ("docker run --rm -v x:/w alpine sh -c 'ls'", "unknown"),  # -c of sh, not docker
         ("docker --context prod run -d app", "mutating"),
         ("ffmpeg -i in.wav -af a=1:release=50 out.wav", "unknown"),  # a value, not a verb
         ("droid exec 'migrate the database schema'", "unknown"),
@@ -574,3 +574,11 @@ def test_no_tool_is_claimed_by_two_families_and_no_rule_shadows_another() -> Non
                 family.id,
                 rule.pattern,
             )
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["docker run -d app", "docker compose up -d", "docker-compose down", "sudo docker restart app"],
+)
+def test_containers_on_this_machine_are_unknown(command: str) -> None:
+    assert one(command).effect == "unknown"
