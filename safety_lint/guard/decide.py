@@ -1,0 +1,171 @@
+"""PreToolUse: does this call change production, and did the user confirm it?
+
+The command is analysed by the classifier's action layer (`shell` + `catalogue`): every simple
+command, with wrappers, `bash -c` strings, `$(...)`, chains and env prefixes peeled off, gets
+an effect and its target evidence. A call that may mutate (anything but `reading`) and names a
+production target needs the protocol; so does one whose target is built at run time
+(`--context "$CTX"`): the guard cannot see it, and says so."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from . import protocol
+from .cache import bundled_rules, load_yaml
+from .confirm import find
+from .run import Options, decision
+from .targets import Key, is_environment, key
+from .transcript import read_turns
+
+# Keys of an MCP tool's input whose value names where the call goes.
+MCP_TARGET_KEYS = frozenset(
+    "context cluster environment env namespace project profile host hostname url uri database "
+    "db dsn connection target stage account workspace app server instance".split()
+)
+_HIDDEN = ("$", "`")
+
+
+@dataclass(frozen=True)
+class Finding:
+    text: str  # the simple command (or the MCP tool)
+    what: str  # "kubectl apply", "generic-verb deploy"
+    targets: tuple[str, ...]  # production targets as written
+    hidden: bool  # a target the guard cannot read
+    scope_all: bool
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Any:
+    from ..catalogue import load_catalogue
+
+    path = os.path.join(bundled_rules(), "catalogue.yaml")
+    data = load_yaml(path)
+    return load_catalogue([{"catalogue": data["catalogue"]}], [path])
+
+
+def bash_findings(command: str, patterns: Sequence[str]) -> list[Finding]:
+    from ..catalogue import analyse_script, is_production
+
+    out: list[Finding] = []
+    for action in analyse_script(command, catalogue()):
+        if action.effect == "reading":
+            continue
+        prod = tuple(t for t in action.targets if is_production(t, patterns))
+        hidden = action.effect != "unknown" and any(
+            mark in t for t in action.targets for mark in _HIDDEN
+        )
+        if prod or hidden:
+            what = " ".join(w for w in (action.tool, action.subcommand) if w)
+            out.append(Finding(action.text, what, prod, hidden and not prod, action.scope_all))
+    return out
+
+
+def _strings(value: object, under: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(under, value)]
+    if isinstance(value, Mapping):
+        return [kv for k, v in value.items() for kv in _strings(v, str(k).lower())]
+    if isinstance(value, list):
+        return [kv for v in value for kv in _strings(v, under)]
+    return []
+
+
+def mcp_findings(tool: str, tool_input: Mapping[str, object], patterns: Sequence[str]) -> list[Finding]:
+    """A configured MCP tool is taken to change things; its target is in its input."""
+    from ..catalogue import is_production
+
+    prod = tuple(
+        v for k, v in _strings(tool_input) if k in MCP_TARGET_KEYS and is_production(v, patterns)
+    )
+    return [Finding(tool, tool, prod, False, False)] if prod else []
+
+
+def command_targets(patterns: Sequence[str]) -> Any:
+    """The environments a command the assistant ran was aimed at (for target changes)."""
+
+    def targets(command: str) -> set[Key]:
+        try:
+            actions = bash_actions(command)
+        except Exception:
+            return set()
+        keys = {key(t, patterns) for a in actions for t in a.targets}
+        return {k for k in keys if is_environment(k)}
+
+    return targets
+
+
+def bash_actions(command: str) -> list[Any]:
+    from ..catalogue import analyse_script
+
+    return analyse_script(command, catalogue())
+
+
+def _describe(findings: Sequence[Finding]) -> tuple[str, str]:
+    first = findings[0]
+    shown = first.text if len(first.text) <= 160 else first.text[:157] + "..."
+    targets = sorted({t for f in findings for t in f.targets})
+    where = ", ".join(targets) if targets else "a target built at run time, not visible here"
+    return shown, where
+
+
+def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, object] | None:
+    tool = str(payload["tool_name"])
+    tool_input = payload["tool_input"]
+    assert isinstance(tool_input, Mapping)
+    if tool == "Bash":
+        findings = bash_findings(str(tool_input["command"]), opts.patterns)
+    else:
+        findings = mcp_findings(tool, tool_input, opts.patterns)
+    if not findings:
+        return None
+    wanted = {key(t, opts.patterns) for f in findings for t in f.targets}
+    batch = any(f.scope_all for f in findings) or len(wanted) > 1
+    shown, where = _describe(findings)
+    found = None
+    notes: list[str] = []
+    if any(f.hidden for f in findings):
+        notes.append("the target is not visible in the command, so no earlier answer can cover it")
+    else:
+        path = payload.get("transcript_path")
+        try:
+            turns = read_turns(str(path), str(payload["session_id"])) if path else []
+        except OSError as err:
+            turns, notes = [], [f"the transcript cannot be read ({err.strerror or err})"]
+        found, more = find(turns, wanted, batch, opts.patterns, command_targets(opts.patterns))
+        notes += more
+    what = ", ".join(sorted({f.what for f in findings}))
+    if found is not None:
+        reason = (
+            f"Rule #0 confirmation found for `{shown}` (production: {where}): {found.where()}."
+        )
+        out = decision(dict(payload), opts, "allow", reason)
+    else:
+        kind = "batch protocol (four questions)" if batch else "confirmation protocol"
+        reason = (
+            f"Rule #0: `{shown}` changes production ({what}; target: {where}). Before it runs,"
+            f" put the {kind} to the user and wait for their answers:"
+            f" {protocol.numbered(batch)}"
+            " No such confirmation by the user was found in this session since the target was"
+            " last set" + (f" ({'; '.join(notes[-3:])})." if notes else ".")
+        )
+        out = decision(dict(payload), opts, "ask", reason)
+    if opts.audit_log:
+        from .audit import record
+
+        hook = out["hookSpecificOutput"]
+        assert isinstance(hook, dict)
+        record(
+            opts.audit_log,
+            payload,
+            {
+                "command": shown,
+                "target": sorted({t for f in findings for t in f.targets}),
+                "decision": hook["permissionDecision"],
+                "confirmation": found.where() if found else None,
+            },
+        )
+    return out
