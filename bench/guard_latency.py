@@ -1,0 +1,99 @@
+"""Start-to-decision time of `safety-lint guard` on typical hook payloads, as a ratio to
+`python3 -c pass` under the same interpreter (the issue's target: at most 2x).
+
+Every row is a new process timed from outside (start, read stdin, decide, exit), the way Claude
+Code runs the hook before each Bash call. Rows run round-robin; the median of N runs is shown.
+Only the standard library is used.
+
+    python bench/guard_latency.py                 # 30 runs a row
+    python bench/guard_latency.py --runs 50 --json raw.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TRANSCRIPT = HERE.parent / "fixtures" / "guard" / "transcripts" / "confirmed-tool.jsonl"
+
+PAYLOADS = {
+    "read-only, no production word (fast path)": "git status && pytest -q",
+    "no production, with $(...) (analysed)": 'cd "$(git rev-parse --show-toplevel)" && make test',
+    "read-only production (analysed)": "kubectl get pods --context prod",
+    "mutating production, no confirmation (ask)": "kubectl apply -f deploy.yaml --context prod",
+    "mutating production, confirmed (transcript read, allow)": "kubectl apply -f deploy.yaml --context prod",
+}
+
+
+def payload(command: str, transcript: str) -> bytes:
+    return json.dumps(
+        {
+            "session_id": "sess-1",
+            "transcript_path": transcript,
+            "cwd": os.getcwd(),
+            "permission_mode": "default",
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Bash",
+            "tool_input": {"command": command, "description": "bench"},
+        }
+    ).encode()
+
+
+def timed(argv: list[str], data: bytes, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, input=data, stdout=subprocess.DEVNULL, check=True, env=env)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--json", metavar="FILE")
+    ns = parser.parse_args()
+    script = Path(ns.python).parent / "safety-lint"
+    guard = [str(script), "guard"] if script.exists() else [ns.python, "-m", "safety_lint", "guard"]
+    cache = tempfile.mkdtemp(prefix="guard-bench-")
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "CLAUDE_CODE_ENTRYPOINT")}
+    env["SAFETY_LINT_CACHE_DIR"] = cache
+    rows: dict[str, tuple[list[str], bytes]] = {"python3 -c pass": ([ns.python, "-c", "pass"], b"")}
+    for name, command in PAYLOADS.items():
+        transcript = str(TRANSCRIPT) if "confirmed" in name else "/nonexistent.jsonl"
+        rows[name] = (guard, payload(command, transcript))
+    rows["python -m safety_lint guard, fast path"] = (
+        [ns.python, "-m", "safety_lint", "guard"],
+        payload(PAYLOADS["read-only, no production word (fast path)"], "/nonexistent.jsonl"),
+    )
+    for argv, data in rows.values():  # warm: page cache, the JSON rule cache
+        timed(argv, data, env)
+    times: dict[str, list[float]] = {name: [] for name in rows}
+    for _ in range(ns.runs):
+        for name, (argv, data) in rows.items():
+            times[name].append(timed(argv, data, env))
+    shutil.rmtree(cache, ignore_errors=True)
+    floor = statistics.median(times["python3 -c pass"])
+    print(f"# guard latency: {platform.python_implementation()} {platform.python_version()}, "
+          f"{platform.machine()}, {os.cpu_count()} CPUs, {ns.runs} runs a row, command {' '.join(guard)}")
+    print()
+    print("| payload | median ms | ratio to `python3 -c pass` |")
+    print("| --- | ---: | ---: |")
+    for name, values in times.items():
+        med = statistics.median(values)
+        print(f"| {name} | {med * 1000:.1f} | {med / floor:.2f}x |")
+    if ns.json:
+        Path(ns.json).write_text(json.dumps(times, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
