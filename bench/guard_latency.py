@@ -31,7 +31,7 @@ PAYLOADS = {
     "no production, with $(...) (analysed)": 'cd "$(git rev-parse --show-toplevel)" && make test',
     "read-only production (analysed)": "kubectl get pods --context prod",
     "mutating production, no confirmation (ask)": "kubectl apply -f deploy.yaml --context prod",
-    "mutating production, confirmed (transcript read, allow)": "kubectl apply -f deploy.yaml --context prod",
+    "mutating production, confirmed (allow)": "kubectl apply -f deploy.yaml --context prod",
 }
 
 
@@ -82,8 +82,11 @@ def main() -> int:
             times[name].append(timed(argv, data, env))
     shutil.rmtree(cache, ignore_errors=True)
     floor = statistics.median(times["python3 -c pass"])
-    print(f"# guard latency: {platform.python_implementation()} {platform.python_version()}, "
-          f"{platform.machine()}, {os.cpu_count()} CPUs, {ns.runs} runs a row, command {' '.join(guard)}")
+    print(
+        f"# guard latency: {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, {ns.runs} runs a row,"
+        f" command {' '.join(guard)}"
+    )
     print()
     print("| payload | median ms | ratio to `python3 -c pass` |")
     print("| --- | ---: | ---: |")

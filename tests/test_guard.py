@@ -80,7 +80,12 @@ def test_command_decisions(case: dict[str, str], tmp_path: Path) -> None:
 def test_fixture_set_is_large_enough() -> None:
     assert len(CASES) >= 40
     groups = {c["group"] for c in CASES}
-    assert {"mutating production", "same against test", "read-only production", "obfuscated"} <= groups
+    assert {
+        "mutating production",
+        "same against test",
+        "read-only production",
+        "obfuscated",
+    } <= groups
     assert {c["decision"] for c in CASES} == {"ask", "none"}
 
 
@@ -121,21 +126,33 @@ def test_transcripts(name: str, expected: str, tmp_path: Path) -> None:
 
 
 def test_allow_quotes_where_the_confirmation_was() -> None:
-    proc = run(payload("kubectl apply -f deploy.yaml --context prod", TRANSCRIPTS / "confirmed-prose.jsonl"))
+    proc = run(
+        payload(
+            "kubectl apply -f deploy.yaml --context prod", TRANSCRIPTS / "confirmed-prose.jsonl"
+        )
+    )
     assert decision(proc) == "allow"
     assert "line 3 (questions) and line 4" in reason(proc)
 
 
 def test_ask_says_why_earlier_answers_do_not_count() -> None:
-    proc = run(payload("kubectl apply -f deploy.yaml --context prod", TRANSCRIPTS / "answered-prod.jsonl"))
+    proc = run(
+        payload("kubectl apply -f deploy.yaml --context prod", TRANSCRIPTS / "answered-prod.jsonl")
+    )
     assert decision(proc) == "ask"
     assert "'PROD'" in reason(proc)
 
 
 def test_confirmation_is_for_its_target_only() -> None:
-    proc = run(payload("kubectl apply -f deploy.yaml --context prod-us", TRANSCRIPTS / "batch-confirmed.jsonl"))
+    proc = run(
+        payload(
+            "kubectl apply -f deploy.yaml --context prod-us", TRANSCRIPTS / "batch-confirmed.jsonl"
+        )
+    )
     assert decision(proc) == "allow"  # `prod` confirmed covers the production context prod-us
-    proc = run(payload("kubectl apply -f x.yaml --context prod", TRANSCRIPTS / "test-then-prod.jsonl"))
+    proc = run(
+        payload("kubectl apply -f x.yaml --context prod", TRANSCRIPTS / "test-then-prod.jsonl")
+    )
     assert decision(proc) == "ask"
     assert "target changed" in reason(proc)
 
@@ -222,7 +239,9 @@ def test_unknown_option_is_a_usage_error() -> None:
     assert b"unknown argument '--frobnicate'" in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["pretooluse-read.json", "posttooluse.json", "userprompt-plain.json"])
+@pytest.mark.parametrize(
+    "name", ["pretooluse-read.json", "posttooluse.json", "userprompt-plain.json"]
+)
 def test_other_tools_and_events_get_no_decision(name: str) -> None:
     proc = run((FIXTURES / "payloads" / name).read_bytes())
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")
@@ -249,7 +268,9 @@ def test_audit_log_one_json_line_per_decision(tmp_path: Path) -> None:
     run(payload("kubectl apply -f deploy.yaml --context prod"), "--audit-log", str(log))
     run(payload("kubectl get pods --context prod"), "--audit-log", str(log))  # no decision
     run(
-        payload("kubectl apply -f deploy.yaml --context prod", TRANSCRIPTS / "confirmed-tool.jsonl"),
+        payload(
+            "kubectl apply -f deploy.yaml --context prod", TRANSCRIPTS / "confirmed-tool.jsonl"
+        ),
         "--audit-log",
         str(log),
     )
@@ -275,18 +296,26 @@ def test_audit_log_relative_to_the_project(tmp_path: Path) -> None:
 
 
 def test_unwritable_audit_log_keeps_the_decision(tmp_path: Path) -> None:
-    proc = run(payload("kubectl apply -f x --context prod"), "--audit-log", str(tmp_path / "no" / "a.jsonl"))
+    proc = run(
+        payload("kubectl apply -f x --context prod"),
+        "--audit-log",
+        str(tmp_path / "no" / "a.jsonl"),
+    )
     assert decision(proc) == "ask"
     assert b"cannot write the audit log" in proc.stderr
 
 
 # --- the cache ----------------------------------------------------------------------------------
 def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
-    first = run(payload("kubectl apply -f x --context prod"), env={"SAFETY_LINT_CACHE_DIR": str(tmp_path)})
+    first = run(
+        payload("kubectl apply -f x --context prod"), env={"SAFETY_LINT_CACHE_DIR": str(tmp_path)}
+    )
     cached = sorted(tmp_path.glob("*.json"))
     assert cached, "the first run stores the rule data"
     for path in cached:
         path.write_text("{not json")
-    second = run(payload("kubectl apply -f x --context prod"), env={"SAFETY_LINT_CACHE_DIR": str(tmp_path)})
+    second = run(
+        payload("kubectl apply -f x --context prod"), env={"SAFETY_LINT_CACHE_DIR": str(tmp_path)}
+    )
     assert decision(first) == decision(second) == "ask"
     assert all(json.loads(p.read_text())["format"] == 1 for p in cached)

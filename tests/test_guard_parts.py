@@ -111,7 +111,9 @@ def test_questions_asked_out_of_order_do_not_confirm() -> None:
     assert found is None and notes
 
 
-def test_internal_error_asks_never_allows(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_error_asks_never_allows(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import safety_lint.guard.decide as decide
 
     def boom(*_: Any) -> None:
@@ -171,13 +173,23 @@ def test_install_keeps_other_settings_and_hooks(tmp_path: Path) -> None:
     ours = data["hooks"]["PreToolUse"][2]
     assert ours["matcher"] == "Bash"
     assert ours["hooks"][0]["command"] == "safety-lint guard --audit-log audit.jsonl"
-    assert data["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"].startswith("safety-lint guard")
+    assert data["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"].startswith(
+        "safety-lint guard"
+    )
     assert settings.read_text(encoding="utf-8").startswith('{\n    "model"')  # 4-space indent kept
     assert "bär" in settings.read_text(encoding="utf-8")
-    assert guard("install", "--check", "--settings", str(settings), "--audit-log", "audit.jsonl").returncode == 0
+    assert (
+        guard(
+            "install", "--check", "--settings", str(settings), "--audit-log", "audit.jsonl"
+        ).returncode
+        == 0
+    )
     # idempotent: a second install changes nothing
     text = settings.read_text(encoding="utf-8")
-    assert "unchanged" in guard("install", "--settings", str(settings), "--audit-log", "audit.jsonl").stdout
+    assert (
+        "unchanged"
+        in guard("install", "--settings", str(settings), "--audit-log", "audit.jsonl").stdout
+    )
     assert settings.read_text(encoding="utf-8") == text
     # stale: other options than the ones installed
     stale = guard("install", "--check", "--settings", str(settings), "--mcp-tool", "mcp__k8s__*")

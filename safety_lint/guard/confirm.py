@@ -19,7 +19,11 @@ from .transcript import Turn
 
 # Target evidence of a shell command the assistant ran (the action layer's targets).
 CommandTargets = Callable[[str], set[Key]]
-_NEXT = {(): (p.VALIDATED,), (p.VALIDATED,): (p.AFFECTS,), (p.VALIDATED, p.AFFECTS): (p.IMPACT, p.TOKEN)}
+_NEXT = {
+    (): (p.VALIDATED,),
+    (p.VALIDATED,): (p.AFFECTS,),
+    (p.VALIDATED, p.AFFECTS): (p.IMPACT, p.TOKEN),
+}
 _NEXT[(p.VALIDATED, p.AFFECTS, p.IMPACT)] = (p.TOKEN,)
 
 
@@ -128,7 +132,7 @@ def _user(s: _State, turn: Turn) -> None:
         if parts is None:
             s.fail(turn.line, s.pending[0], turn.text)
         else:
-            s.answer(turn.line, list(zip(s.pending, parts)))
+            s.answer(turn.line, list(zip(s.pending, parts, strict=True)))
         s.pending = []
         return
     s.moved(turn.line, mentions(turn.text, s.patterns, words=True))

@@ -22,10 +22,9 @@ from .targets import Key, is_environment, key
 from .transcript import read_turns
 
 # Keys of an MCP tool's input whose value names where the call goes.
-MCP_TARGET_KEYS = frozenset(
-    "context cluster environment env namespace project profile host hostname url uri database "
-    "db dsn connection target stage account workspace app server instance".split()
-)
+_MCP_KEYS = """context cluster environment env namespace project profile host hostname url uri
+database db dsn connection target stage account workspace app server instance"""
+MCP_TARGET_KEYS = frozenset(_MCP_KEYS.split())
 _HIDDEN = ("$", "`")
 
 
@@ -74,7 +73,9 @@ def _strings(value: object, under: str = "") -> list[tuple[str, str]]:
     return []
 
 
-def mcp_findings(tool: str, tool_input: Mapping[str, object], patterns: Sequence[str]) -> list[Finding]:
+def mcp_findings(
+    tool: str, tool_input: Mapping[str, object], patterns: Sequence[str]
+) -> list[Finding]:
     """A configured MCP tool is taken to change things; its target is in its input."""
     from ..catalogue import is_production
 
@@ -139,9 +140,7 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
         notes += more
     what = ", ".join(sorted({f.what for f in findings}))
     if found is not None:
-        reason = (
-            f"Rule #0 confirmation found for `{shown}` (production: {where}): {found.where()}."
-        )
+        reason = f"Rule #0 confirmation found for `{shown}` (production: {where}): {found.where()}."
         out = decision(dict(payload), opts, "allow", reason)
     else:
         kind = "batch protocol (four questions)" if batch else "confirmation protocol"

@@ -36,7 +36,9 @@ def is_ours(hook: object) -> bool:
 
 
 def matcher(opts: Options) -> str:
-    tools = ["Bash"] + [re.escape(t).replace(r"\*", ".*").replace(r"\?", ".") for t in opts.mcp_tools]
+    tools = ["Bash"] + [
+        re.escape(t).replace(r"\*", ".*").replace(r"\?", ".") for t in opts.mcp_tools
+    ]
     return "|".join(tools)
 
 
@@ -67,7 +69,9 @@ def _ours(groups: list[Any]) -> list[Any]:
     return [
         {**g, "hooks": [h for h in g["hooks"] if is_ours(h)]}
         for g in groups
-        if isinstance(g, dict) and isinstance(g.get("hooks"), list) and any(is_ours(h) for h in g["hooks"])
+        if isinstance(g, dict)
+        and isinstance(g.get("hooks"), list)
+        and any(is_ours(h) for h in g["hooks"])
     ]
 
 
@@ -160,7 +164,9 @@ def main(action: str, args: Sequence[str], opts: Options) -> int:
     parser.add_argument("--settings", metavar="FILE", help="this settings file")
     if action == "install":
         parser.add_argument("--check", action="store_true", help="exit 1 if missing or stale")
-        parser.add_argument("--command", default=DEFAULT_COMMAND, help="how the hook runs the guard")
+        parser.add_argument(
+            "--command", default=DEFAULT_COMMAND, help="how the hook runs the guard"
+        )
     ns = parser.parse_args(list(args))
     path = settings_path(ns.user, ns.settings)
     try:
@@ -174,7 +180,10 @@ def main(action: str, args: Sequence[str], opts: Options) -> int:
                     print(f"{path}: the safety-lint guard hooks are installed")
                     return 0
                 state = "stale" if any(_ours(_hooks(data).get(e, [])) for e in want) else "missing"
-                print(f"{path}: the safety-lint guard hooks are {state}; run `safety-lint guard install`")
+                print(
+                    f"{path}: the safety-lint guard hooks are {state};"
+                    " run `safety-lint guard install`"
+                )
                 return 1
             new = merged(data, want)
     except SettingsError as err:

@@ -71,4 +71,6 @@ def user_prompt_submit(payload: Mapping[str, object], opts: Options) -> dict[str
         " y/n question and types PRODUCTION exactly; otherwise cancel. The runtime guard"
         " checks the transcript for these answers before each production command."
     )
-    return {"hookSpecificOutput": {"hookEventName": "UserPromptSubmit", "additionalContext": context}}
+    return {
+        "hookSpecificOutput": {"hookEventName": "UserPromptSubmit", "additionalContext": context}
+    }

@@ -41,7 +41,7 @@ def questions() -> dict[str, Question]:
         listed = by_name[name]["options"]["questions"]
         if len(listed) != len(ids):
             raise ValueError(f"rule {name}: expected {len(ids)} questions, found {len(listed)}")
-        for qid, item in zip(ids, listed):
+        for qid, item in zip(ids, listed, strict=True):
             out.setdefault(qid, Question(qid, item["text"], re.compile(item["pattern"], re.I)))
     return out
 

@@ -188,7 +188,9 @@ def decision(
     }
 
 
-def internal_error(payload: dict[str, object], opts: Options, err: BaseException) -> dict[str, object]:
+def internal_error(
+    payload: dict[str, object], opts: Options, err: BaseException
+) -> dict[str, object]:
     reason = (
         f"safety-lint guard could not analyse this call ({type(err).__name__}: {err}); it may"
         " change production, so it needs a person's approval (Rule #0)."
@@ -266,4 +268,3 @@ def main(args: Sequence[str]) -> int:
         sys.stderr.write(f"safety-lint guard: cannot read stdin: {err}\n")
         return 2
     return hook(opts, data)
-

@@ -50,9 +50,7 @@ def _answers(entry: dict[str, object], block: dict[str, object]) -> tuple[tuple[
     if isinstance(result, dict) and isinstance(result.get("answers"), dict):
         return tuple((str(q), str(a)) for q, a in result["answers"].items())
     text = _text_of(block.get("content"))
-    return tuple(
-        (q.replace('\\"', '"'), a.replace('\\"', '"')) for q, a in _PAIR.findall(text)
-    )
+    return tuple((q.replace('\\"', '"'), a.replace('\\"', '"')) for q, a in _PAIR.findall(text))
 
 
 def _user_turn(line: int, entry: dict[str, object], ask_ids: set[str]) -> Turn | None:
