@@ -319,3 +319,67 @@ def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
     )
     assert decision(first) == decision(second) == "ask"
     assert all(json.loads(p.read_text())["format"] == 1 for p in cached)
+
+
+# --- UserPromptSubmit ---------------------------------------------------------------------------
+EXAMPLE = FIXTURES.parent / "example-repo"
+
+
+def prompt(text: str, cwd: Path = EXAMPLE) -> subprocess.CompletedProcess[bytes]:
+    data = json.loads((FIXTURES / "payloads" / "userprompt-deploy.json").read_text())
+    data.update(prompt=text, cwd=str(cwd))
+    return run(json.dumps(data))
+
+
+def context(proc: subprocess.CompletedProcess[bytes]) -> str | None:
+    assert proc.returncode == 0, proc.stderr
+    if not proc.stdout.strip():
+        return None
+    hook = json.loads(proc.stdout)["hookSpecificOutput"]
+    assert hook["hookEventName"] == "UserPromptSubmit"
+    return str(hook["additionalContext"])
+
+
+def test_prompt_deployment_command_with_production_gets_the_protocol() -> None:
+    text = context(prompt("/dataset-deploy sales --environment=prod"))
+    assert text is not None
+    assert "classified deployment" in text
+    for question in PROTOCOL:
+        assert question in text
+    assert "batch impact" not in text
+
+
+def test_prompt_batch_command_gets_the_four_questions() -> None:
+    text = context(prompt("/manage-dataset --all --environment=prod"))
+    assert text is not None and "classified batch" in text
+    assert "Have you reviewed the batch impact (N datasets)? (y/n)" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/dataset-deploy sales --environment=test",  # not production
+        "/dataset-deploy sales",  # no environment: the default is test
+        "/no-such-command --environment=prod",
+        "deploy sales to prod please",  # not a slash command: the PreToolUse check still applies
+    ],
+)
+def test_prompt_without_a_production_command_adds_nothing(text: str) -> None:
+    assert context(prompt(text)) is None
+
+
+def test_prompt_read_only_command_adds_nothing(tmp_path: Path) -> None:
+    commands = tmp_path / ".claude" / "commands"
+    commands.mkdir(parents=True)
+    (commands / "inspect.md").write_text(
+        "---\ndescription: Show the state of a dataset\nsafety-class: read-only\n---\n\n"
+        "# Inspect\n\nShow the dataset's tables in the given `--environment`. It is code-only"
+        " and deploys nothing.\n"
+    )
+    assert context(prompt("/inspect sales --environment=prod", tmp_path)) is None
+    (commands / "push.md").write_text(
+        "---\ndescription: Push the dataset\nargument-hint: [--environment=test|prod]\n---\n\n"
+        "# Push\n\n1. Deploy the dataset: run `kubectl apply -f k8s/`.\n"
+    )
+    text = context(prompt("/push --environment=prod", tmp_path))
+    assert text is not None and "classified deployment" in text

@@ -57,7 +57,10 @@ def user_prompt_submit(payload: Mapping[str, object], opts: Options) -> dict[str
     path = command_file(root, name)
     if path is None:
         return None  # a built-in command (/help) or one the guard cannot find
-    cls = classify(root, path)
+    try:
+        cls = classify(root, path)
+    except Exception:  # a file the linter cannot read is not a reason to drop the protocol
+        cls = None
     if cls == "read-only":
         return None
     batch = cls == "batch"
