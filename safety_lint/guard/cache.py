@@ -1,4 +1,5 @@
-"""Rule-pack YAML in a fast form for the hook: a JSON copy keyed by the hash of the YAML bytes.
+"""Rule-pack data in a fast form for the hook: a JSON copy of a YAML file keyed by the hash of
+its bytes, and the compiled tool catalogue keyed by the hash of its data and code.
 
 Importing ruamel.yaml and parsing the pack costs tens of milliseconds, paid before every Bash
 call otherwise. A cache that cannot be read, does not parse, or belongs to other bytes is
@@ -9,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
+import sys
 import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+T = TypeVar("T")
 
 FORMAT = 1  # bump when the cached form changes
 
@@ -66,6 +69,44 @@ def load_yaml(path: str) -> Any:
         pass
     value = _parse_yaml(raw.decode("utf-8"))
     _store(cached, key, value)
+    return value
+
+
+def _private(path: str) -> bool:
+    """Ours alone: owned by this user and writable by nobody else (a pickle is code)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def built(name: str, sources: Sequence[str], build: Callable[[], T]) -> T:
+    """`build()`, or its result stored earlier for these exact source files (their bytes, the
+    Python version). For objects that are slow to build from their data (the compiled tool
+    catalogue). The pickle is written and read only in this user's private cache folder."""
+    digest = hashlib.sha256(sys.version.encode())
+    for source in sources:
+        with open(source, "rb") as handle:
+            digest.update(handle.read())
+    folder = cache_dir()
+    path = os.path.join(folder, f"{name}-{digest.hexdigest()[:24]}.pickle")
+    if _private(folder) and _private(path):
+        try:
+            with open(path, "rb") as handle:
+                return pickle.load(handle)  # type: ignore[no-any-return]
+        except Exception:  # a truncated or foreign file: build again
+            pass
+    value = build()
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if _private(folder):
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pickle", dir=folder)
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass
     return value
 
 

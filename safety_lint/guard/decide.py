@@ -12,14 +12,15 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import protocol
-from .cache import bundled_rules, load_yaml
-from .confirm import find
+from .cache import built, bundled_rules, load_yaml
 from .run import Options, decision
-from .targets import Key, is_environment, key
-from .transcript import read_turns
+
+# The transcript, protocol and target modules are imported only when a call needs the
+# protocol: most analysed calls do not, and each import costs time before every Bash call.
+if TYPE_CHECKING:
+    from .targets import Key
 
 # Keys of an MCP tool's input whose value names where the call goes.
 _MCP_KEYS = """context cluster environment env namespace project profile host hostname url uri
@@ -39,11 +40,19 @@ class Finding:
 
 @lru_cache(maxsize=1)
 def catalogue() -> Any:
-    from ..catalogue import load_catalogue
+    """The built-in catalogue, compiled once and kept in the cache (building it from the YAML
+    costs more than the whole decision)."""
+    from .. import catalogue as module
+    from .. import catalogue_schema, shell
 
     path = os.path.join(bundled_rules(), "catalogue.yaml")
-    data = load_yaml(path)
-    return load_catalogue([{"catalogue": data["catalogue"]}], [path])
+
+    def build() -> Any:
+        data = load_yaml(path)
+        return module.load_catalogue([{"catalogue": data["catalogue"]}], [path])
+
+    code = [str(m.__file__) for m in (module, catalogue_schema, shell)]
+    return built("catalogue", [path, *code], build)
 
 
 def bash_findings(command: str, patterns: Sequence[str]) -> list[Finding]:
@@ -88,6 +97,8 @@ def mcp_findings(
 def command_targets(patterns: Sequence[str]) -> Any:
     """The environments a command the assistant ran was aimed at (for target changes)."""
 
+    from .targets import is_environment, key
+
     def targets(command: str) -> set[Key]:
         try:
             actions = bash_actions(command)
@@ -123,6 +134,11 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
         findings = mcp_findings(tool, tool_input, opts.patterns)
     if not findings:
         return None
+    from . import protocol
+    from .confirm import find
+    from .targets import key
+    from .transcript import read_turns
+
     wanted = {key(t, opts.patterns) for f in findings for t in f.targets}
     batch = any(f.scope_all for f in findings) or len(wanted) > 1
     shown, where = _describe(findings)
