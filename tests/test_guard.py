@@ -307,18 +307,16 @@ def test_unwritable_audit_log_keeps_the_decision(tmp_path: Path) -> None:
 
 # --- the cache ----------------------------------------------------------------------------------
 def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
-    first = run(
-        payload("kubectl apply -f x --context prod"), env={"SAFETY_LINT_CACHE_DIR": str(tmp_path)}
-    )
-    cached = sorted(tmp_path.glob("*.json"))
-    assert cached, "the first run stores the rule data"
+    env = {"SAFETY_LINT_CACHE_DIR": str(tmp_path)}
+    first = run(payload("kubectl apply -f x --context prod"), env=env)
+    cached = sorted(tmp_path.glob("*.json")) + sorted(tmp_path.glob("*.pickle"))
+    assert len(cached) >= 2, "the first run stores the rule data and the compiled catalogue"
     for path in cached:
-        path.write_text("{not json")
-    second = run(
-        payload("kubectl apply -f x --context prod"), env={"SAFETY_LINT_CACHE_DIR": str(tmp_path)}
-    )
+        path.write_bytes(b"{not json, not a pickle")
+    second = run(payload("kubectl apply -f x --context prod"), env=env)
     assert decision(first) == decision(second) == "ask"
-    assert all(json.loads(p.read_text())["format"] == 1 for p in cached)
+    assert second.stderr == b""
+    assert all(p.read_bytes() != b"{not json, not a pickle" for p in cached)  # rebuilt
 
 
 # --- UserPromptSubmit ---------------------------------------------------------------------------
