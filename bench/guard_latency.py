@@ -2,7 +2,9 @@
 `python3 -c pass` under the same interpreter (the issue's target: at most 2x).
 
 Every row is a new process timed from outside (start, read stdin, decide, exit), the way Claude
-Code runs the hook before each Bash call. Rows run round-robin; the median of N runs is shown.
+Code runs the hook before each Bash call: wall-clock time, and CPU time (user + system from
+wait4), which other work on the machine disturbs much less. Rows run round-robin; the median of
+N runs is shown.
 Only the standard library is used.
 
     python bench/guard_latency.py                 # 30 runs a row
@@ -49,10 +51,19 @@ def payload(command: str, transcript: str) -> bytes:
     ).encode()
 
 
-def timed(argv: list[str], data: bytes, env: dict[str, str]) -> float:
+def timed(argv: list[str], data: bytes, env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU time (user + system, from wait4) of one process."""
     start = time.perf_counter()
-    subprocess.run(argv, input=data, stdout=subprocess.DEVNULL, check=True, env=env)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
+    assert proc.stdin is not None
+    proc.stdin.write(data)
+    proc.stdin.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -66,6 +77,9 @@ def main() -> int:
     cache = tempfile.mkdtemp(prefix="guard-bench-")
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "CLAUDE_CODE_ENTRYPOINT")}
     env["SAFETY_LINT_CACHE_DIR"] = cache
+    # An installed wheel has its bytecode compiled (pip does it); a run with bytecode writing
+    # off would compile every module on every call and measure that instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     rows: dict[str, tuple[list[str], bytes]] = {"python3 -c pass": ([ns.python, "-c", "pass"], b"")}
     for name, command in PAYLOADS.items():
         transcript = str(TRANSCRIPT) if "confirmed" in name else "/nonexistent.jsonl"
@@ -76,23 +90,30 @@ def main() -> int:
     )
     for argv, data in rows.values():  # warm: page cache, the JSON rule cache
         timed(argv, data, env)
-    times: dict[str, list[float]] = {name: [] for name in rows}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in rows}
     for _ in range(ns.runs):
         for name, (argv, data) in rows.items():
             times[name].append(timed(argv, data, env))
     shutil.rmtree(cache, ignore_errors=True)
-    floor = statistics.median(times["python3 -c pass"])
+    floor = statistics.median(w for w, _ in times["python3 -c pass"])
+    cpu_floor = statistics.median(c for _, c in times["python3 -c pass"])
     print(
         f"# guard latency: {platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs, {ns.runs} runs a row,"
         f" command {' '.join(guard)}"
     )
     print()
-    print("| payload | median ms | ratio to `python3 -c pass` |")
-    print("| --- | ---: | ---: |")
+    print("| payload | wall ms | wall ratio | CPU ms | CPU ratio |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for name, values in times.items():
-        med = statistics.median(values)
-        print(f"| {name} | {med * 1000:.1f} | {med / floor:.2f}x |")
+        wall = statistics.median(w for w, _ in values)
+        cpu = statistics.median(c for _, c in values)
+        print(
+            f"| {name} | {wall * 1000:.1f} | {wall / floor:.2f}x | {cpu * 1000:.1f} |"
+            f" {cpu / cpu_floor:.2f}x |"
+        )
+    print()
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (CPU time is less disturbed by it)")
     if ns.json:
         Path(ns.json).write_text(json.dumps(times, indent=2))
     return 0

@@ -12,7 +12,6 @@ import json
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -44,6 +43,8 @@ def _store(path: str, key: str, value: Any) -> None:
         return
     folder = os.path.dirname(path)
     try:
+        import tempfile  # only when writing: it imports shutil
+
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -101,6 +102,8 @@ def built(name: str, sources: Sequence[str], build: Callable[[], T]) -> T:
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         if _private(folder):
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pickle", dir=folder)
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -195,7 +195,17 @@ def internal_error(
         f"safety-lint guard could not analyse this call ({type(err).__name__}: {err}); it may"
         " change production, so it needs a person's approval (Rule #0)."
     )
-    return decision(payload, opts, "ask", reason)
+    out = decision(payload, opts, "ask", reason)
+    if opts.audit_log:
+        from .audit import record
+
+        hook = out["hookSpecificOutput"]
+        assert isinstance(hook, dict)
+        tool_input = payload.get("tool_input")
+        command = tool_input.get("command") if isinstance(tool_input, dict) else None
+        entry = {"command": command, "target": [], "decision": hook["permissionDecision"]}
+        record(opts.audit_log, payload, {**entry, "confirmation": None, "error": reason})
+    return out
 
 
 def _emit(output: dict[str, object] | None) -> int:

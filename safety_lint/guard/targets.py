@@ -25,7 +25,7 @@ OTHER_ENVIRONMENTS = {
     "sandbox": "sandbox",
     "preview": "preview",
 }
-_PARTS = re.compile(r"[a-z0-9]+")
+_PARTS = re.compile(r"[a-z]+")  # as catalogue.is_production reads name parts
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")
 # `--environment=prod`, `env: staging`, `ENVIRONMENT=test`, `target prod`, `-e prod` is too
 # ambiguous and is not read.
