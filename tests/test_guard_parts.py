@@ -223,3 +223,17 @@ def test_install_refuses_a_broken_settings_file(tmp_path: Path) -> None:
     settings.write_text("{broken")
     proc = guard("install", "--settings", str(settings))
     assert proc.returncode == 2 and "not valid JSON" in proc.stderr
+
+
+def test_install_user_settings(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "safety_lint", "guard", "install", "--user"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / ".claude" / "settings.json").read_text())
+    assert data["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == "safety-lint guard"

@@ -163,7 +163,7 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
         reason = (
             f"Rule #0: `{shown}` changes production ({what}; target: {where}). Before it runs,"
             f" put the {kind} to the user and wait for their answers:"
-            f" {protocol.numbered(batch)}"
+            f" {protocol.numbered(batch)}."
             " No such confirmation by the user was found in this session since the target was"
             " last set" + (f" ({'; '.join(notes[-3:])})." if notes else ".")
         )

@@ -169,12 +169,12 @@ def nobody_can_answer(payload: dict[str, object], opts: Options) -> str | None:
 
 
 def decision(
-    payload: dict[str, object], opts: Options, decision: str, reason: str
+    payload: dict[str, object], opts: Options, kind: str, reason: str
 ) -> dict[str, object]:
     """PreToolUse output; `ask` becomes `deny` where nobody can answer."""
-    nobody = nobody_can_answer(payload, opts) if decision == "ask" else None
+    nobody = nobody_can_answer(payload, opts) if kind == "ask" else None
     if nobody:
-        decision = "deny"
+        kind = "deny"
         reason += (
             f" Nobody can answer a permission prompt here ({nobody}), so the call is denied:"
             " put the questions to the user in the conversation and wait for the answers."
@@ -182,7 +182,7 @@ def decision(
     return {
         "hookSpecificOutput": {
             "hookEventName": "PreToolUse",
-            "permissionDecision": decision,
+            "permissionDecision": kind,
             "permissionDecisionReason": reason,
         }
     }
