@@ -6,7 +6,6 @@ and, for an unknown key, the closest known one. Imported only when a catalogue i
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -78,6 +77,8 @@ class _Reader:
             raise self.fail(node, None, f"{what} must be a mapping")
         for key in node:
             if key not in allowed:
+                import difflib  # only when there is an error to explain
+
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 raise self.fail(
                     node, key, f"unknown key '{key}' in {what}", close[0] if close else ""
@@ -186,8 +187,11 @@ def _rules(r: _Reader, node: Mapping[str, Any], fid: str) -> list[Rule]:
         for sub in r.strings(node, effect):
             pattern = tuple(sub.lower().split())
             short.append(Rule(id=_rule_id(pattern), pattern=pattern, effect=effect))
-    literal = [x for x in short if not any(ch in w for w in x.pattern for ch in "*?[")]
-    globbed = [x for x in short if x not in literal]
+    literal: list[Rule] = []
+    globbed: list[Rule] = []
+    for x in short:
+        is_glob = any(ch in w for w in x.pattern for ch in "*?[")
+        (globbed if is_glob else literal).append(x)
     literal.sort(key=lambda x: -len(x.pattern))
     return [*rules, *literal, *globbed]
 
@@ -309,6 +313,8 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
 
 
 def _close(word: str, known: Iterable[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(known), n=1)
     return close[0] if close else ""
 
