@@ -381,3 +381,20 @@ def test_prompt_read_only_command_adds_nothing(tmp_path: Path) -> None:
     )
     text = context(prompt("/push --environment=prod", tmp_path))
     assert text is not None and "classified deployment" in text
+
+
+def test_team_catalogue_from_rules_folders(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "team.yaml").write_text(
+        "catalogue:\n  families:\n    - id: acme\n      tools: [acmectl]\n"
+        "      mutating: [ship]\n      reading: [sync]\n",
+        encoding="utf-8",
+    )
+    env = {"SAFETY_LINT_CACHE_DIR": str(tmp_path / "cache")}
+    command = "acmectl sync --env prod"
+    assert decision(run(payload(command), env=env)) == "ask"  # unknown tool: may mutate
+    assert decision(run(payload(command), "--rules", str(rules), env=env)) == "none"
+    ship = payload("acmectl ship web --env prod")
+    assert decision(run(ship, "--rules", str(rules), env=env)) == "ask"
+    assert run(payload(command), "--rules", str(tmp_path / "missing")).returncode == 2

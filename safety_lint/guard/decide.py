@@ -38,28 +38,39 @@ class Finding:
     scope_all: bool
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> Any:
-    """The built-in catalogue, compiled once and kept in the cache (building it from the YAML
-    costs more than the whole decision)."""
+@lru_cache(maxsize=4)
+def catalogue(folders: tuple[str, ...] = ()) -> Any:
+    """The built-in catalogue plus the team's (`--rules DIR`), compiled once and kept in the
+    cache: building it from the YAML costs more than the whole decision."""
     from .. import catalogue as module
     from .. import catalogue_schema, shell
 
-    path = os.path.join(bundled_rules(), "catalogue.yaml")
+    builtin = os.path.join(bundled_rules(), "catalogue.yaml")
+    team = sorted(
+        os.path.join(folder, name)
+        for folder in folders
+        for name in os.listdir(folder)
+        if name.endswith(".yaml")
+    )
 
     def build() -> Any:
-        data = load_yaml(path)
-        return module.load_catalogue([{"catalogue": data["catalogue"]}], [path])
+        if team:
+            from pathlib import Path
+
+            return module.catalogue_for([Path(f) for f in folders])
+        data = load_yaml(builtin)
+        return module.load_catalogue([{"catalogue": data["catalogue"]}], [builtin])
 
     code = [str(m.__file__) for m in (module, catalogue_schema, shell)]
-    return built("catalogue", [path, *code], build)
+    return built("catalogue", [builtin, *team, *code], build)
 
 
-def bash_findings(command: str, patterns: Sequence[str]) -> list[Finding]:
+def bash_findings(command: str, opts: Options) -> list[Finding]:
     from ..catalogue import analyse_script, is_production
 
+    patterns = opts.patterns
     out: list[Finding] = []
-    for action in analyse_script(command, catalogue()):
+    for action in analyse_script(command, catalogue(opts.rules)):
         if action.effect == "reading":
             continue
         prod = tuple(t for t in action.targets if is_production(t, patterns))
@@ -94,26 +105,20 @@ def mcp_findings(
     return [Finding(tool, tool, prod, False, False)] if prod else []
 
 
-def command_targets(patterns: Sequence[str]) -> Any:
+def command_targets(opts: Options) -> Any:
     """The environments a command the assistant ran was aimed at (for target changes)."""
-
+    from ..catalogue import analyse_script
     from .targets import is_environment, key
 
     def targets(command: str) -> set[Key]:
         try:
-            actions = bash_actions(command)
+            actions = analyse_script(command, catalogue(opts.rules))
         except Exception:
             return set()
-        keys = {key(t, patterns) for a in actions for t in a.targets}
+        keys = {key(t, opts.patterns) for a in actions for t in a.targets}
         return {k for k in keys if is_environment(k)}
 
     return targets
-
-
-def bash_actions(command: str) -> list[Any]:
-    from ..catalogue import analyse_script
-
-    return analyse_script(command, catalogue())
 
 
 def _describe(findings: Sequence[Finding]) -> tuple[str, str]:
@@ -129,7 +134,7 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
     tool_input = payload["tool_input"]
     assert isinstance(tool_input, Mapping)
     if tool == "Bash":
-        findings = bash_findings(str(tool_input["command"]), opts.patterns)
+        findings = bash_findings(str(tool_input["command"]), opts)
     else:
         findings = mcp_findings(tool, tool_input, opts.patterns)
     if not findings:
@@ -152,7 +157,7 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
             turns = read_turns(str(path), str(payload["session_id"])) if path else []
         except OSError as err:
             turns, notes = [], [f"the transcript cannot be read ({err.strerror or err})"]
-        found, more = find(turns, wanted, batch, opts.patterns, command_targets(opts.patterns))
+        found, more = find(turns, wanted, batch, opts.patterns, command_targets(opts))
         notes += more
     what = ", ".join(sorted({f.what for f in findings}))
     if found is not None:

@@ -24,7 +24,7 @@ MAX_INPUT = 16 * 1024 * 1024
 _INDIRECTION = ("$", "`", "{", "<(")
 USAGE = (
     "usage: safety-lint guard [--production-pattern P]... [--mcp-tool NAME]... "
-    "[--audit-log FILE] [--non-interactive]\n"
+    "[--audit-log FILE] [--rules DIR]... [--non-interactive]\n"
     "       safety-lint guard install [--user] [--check] [--command CMD] [hook options]\n"
     "       safety-lint guard uninstall [--user]\n"
     "Reads one Claude Code hook payload (PreToolUse or UserPromptSubmit) on stdin."
@@ -38,11 +38,12 @@ class Malformed(Exception):
 class Options:
     """The guard's settings, from the hook command line (written there by `guard install`)."""
 
-    __slots__ = ("audit_log", "mcp_tools", "non_interactive", "patterns")
+    __slots__ = ("audit_log", "mcp_tools", "non_interactive", "patterns", "rules")
 
     def __init__(self) -> None:
         self.patterns: tuple[str, ...] = DEFAULT_PRODUCTION
         self.mcp_tools: tuple[str, ...] = ()
+        self.rules: tuple[str, ...] = ()  # team rule folders with catalogue additions
         self.audit_log: str | None = None
         self.non_interactive = False
 
@@ -54,6 +55,8 @@ class Options:
                 out += ["--production-pattern", p]
         for m in self.mcp_tools:
             out += ["--mcp-tool", m]
+        for r in self.rules:
+            out += ["--rules", r]
         if self.audit_log:
             out += ["--audit-log", self.audit_log]
         if self.non_interactive:
@@ -66,12 +69,13 @@ def parse_options(args: Sequence[str]) -> tuple[Options, list[str]]:
     opts = Options()
     patterns: list[str] = []
     tools: list[str] = []
+    rules: list[str] = []
     rest: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
         name, eq, inline = arg.partition("=")
-        if name in ("--production-pattern", "--mcp-tool", "--audit-log"):
+        if name in ("--production-pattern", "--mcp-tool", "--audit-log", "--rules"):
             if eq:
                 value = inline
             elif i + 1 < len(args):
@@ -85,6 +89,10 @@ def parse_options(args: Sequence[str]) -> tuple[Options, list[str]]:
                 patterns.append(value.strip().lower())
             elif name == "--mcp-tool":
                 tools.append(value.strip())
+            elif name == "--rules":
+                if not os.path.isdir(value):
+                    raise Malformed(f"--rules {value}: not a folder")
+                rules.append(value)
             else:
                 opts.audit_log = value
         elif arg == "--non-interactive":
@@ -95,6 +103,7 @@ def parse_options(args: Sequence[str]) -> tuple[Options, list[str]]:
     if patterns:
         opts.patterns = tuple(dict.fromkeys(patterns))
     opts.mcp_tools = tuple(dict.fromkeys(tools))
+    opts.rules = tuple(dict.fromkeys(rules))
     return opts, rest
 
 
