@@ -131,6 +131,7 @@ def _user(s: _State, turn: Turn) -> None:
         parts = p.split_reply(turn.text, len(s.pending))
         if parts is None:
             s.fail(turn.line, s.pending[0], turn.text)
+            s.moved(turn.line, mentions(turn.text, s.patterns, words=True))  # not an answer
         else:
             s.answer(turn.line, list(zip(s.pending, parts, strict=True)))
         s.pending = []

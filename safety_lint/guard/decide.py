@@ -74,9 +74,7 @@ def bash_findings(command: str, opts: Options) -> list[Finding]:
         if action.effect == "reading":
             continue
         prod = tuple(t for t in action.targets if is_production(t, patterns))
-        hidden = action.effect != "unknown" and any(
-            mark in t for t in action.targets for mark in _HIDDEN
-        )
+        hidden = any(mark in t for t in action.targets for mark in _HIDDEN)
         if prod or hidden:
             what = " ".join(w for w in (action.tool, action.subcommand) if w)
             out.append(Finding(action.text, what, prod, hidden and not prod, action.scope_all))
