@@ -51,6 +51,42 @@ def payload(command: str, transcript: str) -> bytes:
     ).encode()
 
 
+def long_transcript(folder: str, turns: int) -> str:
+    """The confirmed fixture after `turns` filler exchanges (Bash calls and their output)."""
+    path = os.path.join(folder, "long.jsonl")
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(turns):
+            call = {
+                "type": "assistant",
+                "sessionId": "sess-1",
+                "message": {
+                    "role": "assistant",
+                    "content": [
+                        {"type": "text", "text": f"Step {i}: running the tests again."},
+                        {
+                            "type": "tool_use",
+                            "id": f"t{i}",
+                            "name": "Bash",
+                            "input": {"command": "pytest -q tests/"},
+                        },
+                    ],
+                },
+            }
+            result = {
+                "type": "user",
+                "sessionId": "sess-1",
+                "message": {
+                    "role": "user",
+                    "content": [
+                        {"type": "tool_result", "tool_use_id": f"t{i}", "content": "." * 2000}
+                    ],
+                },
+            }
+            out.write(json.dumps(call) + "\n" + json.dumps(result) + "\n")
+        out.write(TRANSCRIPT.read_text(encoding="utf-8"))
+    return path
+
+
 def timed(argv: list[str], data: bytes, env: dict[str, str]) -> tuple[float, float]:
     """Wall-clock and CPU time (user + system, from wait4) of one process."""
     start = time.perf_counter()
@@ -84,6 +120,12 @@ def main() -> int:
     for name, command in PAYLOADS.items():
         transcript = str(TRANSCRIPT) if "confirmed" in name else "/nonexistent.jsonl"
         rows[name] = (guard, payload(command, transcript))
+    long = long_transcript(cache, 5000)
+    size = os.path.getsize(long) / 1e6
+    rows[f"confirmed after 10,000 other turns ({size:.0f} MB transcript, allow)"] = (
+        guard,
+        payload(PAYLOADS["mutating production, confirmed (allow)"], long),
+    )
     rows["python -m safety_lint guard, fast path"] = (
         [ns.python, "-m", "safety_lint", "guard"],
         payload(PAYLOADS["read-only, no production word (fast path)"], "/nonexistent.jsonl"),

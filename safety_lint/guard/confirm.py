@@ -47,6 +47,10 @@ class _State:
     patterns: Sequence[str]
     command_targets: CommandTargets
     current: frozenset[Key] = frozenset()
+    # Commands the assistant ran since the conversation last named a target, analysed only
+    # when it matters (a confirmation to end, an attempt to date): analysing every command of
+    # a long session would cost more than the rest of the decision.
+    unread: list[tuple[int, str]] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)  # asked in prose, not yet answered
     tool_questions: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     progress: list[tuple[str, str]] = field(default_factory=list)  # (question id, answer)
@@ -55,7 +59,18 @@ class _State:
     confirmations: list[Confirmation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why earlier answers do not count
 
+    def read_commands(self) -> None:
+        unread, self.unread = self.unread, []
+        for line, command in unread:
+            self.moved(line, self.command_targets(command))
+
+    def ran(self, line: int, command: str) -> None:
+        self.unread.append((line, command))
+        if self.confirmations:
+            self.read_commands()
+
     def start(self, line: int, ids: list[str], targets: set[Key]) -> None:
+        self.read_commands()
         if ids and ids[0] == p.VALIDATED:
             self.progress, self.pending = [], []
         if not self.progress and not self.pending:
@@ -94,6 +109,7 @@ class _State:
         """The conversation names these environments: it is on them now."""
         if not targets:
             return
+        self.unread = []  # older commands cannot change where the conversation is now
         self.current = frozenset(targets)
         kept = [c for c in self.confirmations if touches(c.targets, targets)]
         if len(kept) < len(self.confirmations):
@@ -102,8 +118,11 @@ class _State:
 
 
 def _assistant(s: _State, turn: Turn) -> None:
-    ids = [qid for qid, _, _ in p.asked(turn.text)]
-    named = mentions(p.without_questions(turn.text), s.patterns, words=False)
+    if p.may_ask(turn.text):
+        ids = [qid for qid, _, _ in p.asked(turn.text)]
+        named = mentions(p.without_questions(turn.text), s.patterns, words=False)
+    else:  # most turns: no normalisation needed
+        ids, named = [], mentions(turn.text, s.patterns, words=False)
     tool_ids: list[str] = []
     for tool_id, texts in turn.asked:
         listed = [(asked[0][0], t) for t in texts if (asked := p.asked(t))]
@@ -116,7 +135,7 @@ def _assistant(s: _State, turn: Turn) -> None:
     else:
         s.moved(turn.line, named)
     for command in turn.commands:
-        s.moved(turn.line, s.command_targets(command))
+        s.ran(turn.line, command)
 
 
 def _user(s: _State, turn: Turn) -> None:

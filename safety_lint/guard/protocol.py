@@ -60,6 +60,13 @@ def flat(text: str) -> str:
     return " ".join(n for n in (normalize(line) for line in text.splitlines()) if n)
 
 
+def may_ask(text: str) -> bool:
+    """False when `text` cannot hold a protocol question: every one ends in `(y/n)` or is the
+    token question. A cheap test before the text is normalised."""
+    lowered = text.lower()
+    return "y/n" in lowered or "to confirm" in lowered
+
+
 def asked(text: str) -> list[tuple[str, int, int]]:
     """The protocol questions in `text`, in order of appearance: (id, start, end) in flat(text)."""
     norm = flat(text)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 QUESTION_TOOL = "AskUserQuestion"
 MAX_BYTES = 32 * 1024 * 1024  # only the end of a longer transcript is read
 _PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=\s*"((?:[^"\\]|\\.)*)"')
+_TOOL_USE_ID = re.compile(rb'"tool_use_id"\s*:\s*"([^"\\]+)"')
 _COMMAND_TAG = re.compile(r"<command-(?:name|args)>(.*?)</command-(?:name|args)>", re.S)
 
 
@@ -109,6 +110,15 @@ def _assistant_turn(line: int, entry: dict[str, object], ask_ids: set[str]) -> T
     return Turn(line, "assistant", text=text, asked=tuple(asked), commands=tuple(commands))
 
 
+def _foreign_tool_output(raw: bytes, ask_ids: set[str]) -> bool:
+    """A tool result of anything but the question tool, seen without parsing the line (most of
+    a long transcript is tool output). Unsure: False, and the line is parsed."""
+    if b"tool_result" not in raw:
+        return False
+    ids = _TOOL_USE_ID.findall(raw)
+    return bool(ids) and not any(i.decode("utf-8", "replace") in ask_ids for i in ids)
+
+
 def _lines(path: str) -> Iterator[tuple[int, bytes]]:
     with open(path, "rb") as handle:
         handle.seek(0, 2)
@@ -128,10 +138,14 @@ def read_turns(path: str, session_id: str) -> list[Turn]:
     """This session's turns in order. OSError if the transcript cannot be read."""
     turns: list[Turn] = []
     ask_ids: set[str] = set()
+    # A cheap test before a line is parsed.
+    marker = json.dumps(session_id, ensure_ascii=False).encode("utf-8")
     for number, raw in _lines(path):
+        if marker not in raw or _foreign_tool_output(raw, ask_ids):
+            continue
         try:
             entry = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if not isinstance(entry, dict) or entry.get("sessionId") != session_id:
             continue
