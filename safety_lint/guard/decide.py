@@ -9,10 +9,10 @@ production target needs the protocol; so does one whose target is built at run t
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .cache import built, bundled_rules, load_yaml
 from .run import Options, decision
@@ -20,6 +20,7 @@ from .run import Options, decision
 # The transcript, protocol and target modules are imported only when a call needs the
 # protocol: most analysed calls do not, and each import costs time before every Bash call.
 if TYPE_CHECKING:
+    from ..catalogue import Catalogue
     from .targets import Key
 
 # Keys of an MCP tool's input whose value names where the call goes.
@@ -39,7 +40,7 @@ class Finding:
 
 
 @lru_cache(maxsize=4)
-def catalogue(folders: tuple[str, ...] = ()) -> Any:
+def catalogue(folders: tuple[str, ...] = ()) -> Catalogue:
     """The built-in catalogue plus the team's (`--rules DIR`), compiled once and kept in the
     cache: building it from the YAML costs more than the whole decision."""
     from .. import catalogue as module
@@ -53,7 +54,7 @@ def catalogue(folders: tuple[str, ...] = ()) -> Any:
         if name.endswith(".yaml")
     )
 
-    def build() -> Any:
+    def build() -> Catalogue:
         if team:
             from pathlib import Path
 
@@ -103,7 +104,7 @@ def mcp_findings(
     return [Finding(tool, tool, prod, False, False)] if prod else []
 
 
-def command_targets(opts: Options) -> Any:
+def command_targets(opts: Options) -> Callable[[str], set[Key]]:
     """The environments a command the assistant ran was aimed at (for target changes)."""
     from ..catalogue import analyse_script
     from .targets import is_environment, key
