@@ -398,3 +398,9 @@ def test_team_catalogue_from_rules_folders(tmp_path: Path) -> None:
     ship = payload("acmectl ship web --env prod")
     assert decision(run(ship, "--rules", str(rules), env=env)) == "ask"
     assert run(payload(command), "--rules", str(tmp_path / "missing")).returncode == 2
+
+
+def test_production_pattern_must_be_a_name_part() -> None:
+    proc = run(payload("ls"), "--production-pattern", "eu-live")
+    assert proc.returncode == 2
+    assert b"letters only" in proc.stderr

@@ -86,7 +86,11 @@ def parse_options(args: Sequence[str]) -> tuple[Options, list[str]]:
             if not value.strip():
                 raise Malformed(f"{name} needs a non-empty value")
             if name == "--production-pattern":
-                patterns.append(value.strip().lower())
+                word = value.strip().lower()
+                if not word.isascii() or not word.isalpha():
+                    # Targets are compared by name parts, which are runs of letters.
+                    raise Malformed(f"--production-pattern {value}: a name part is letters only")
+                patterns.append(word)
             elif name == "--mcp-tool":
                 tools.append(value.strip())
             elif name == "--rules":
