@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -74,6 +75,7 @@ class Condition:
     """Any of these holds (an empty condition never holds)."""
 
     options: tuple[str, ...] = ()
+    global_options: tuple[str, ...] = ()  # options before the subcommand (`docker -c x run`)
     tool: re.Pattern[str] | None = None  # the tool's name
     args: tuple[re.Pattern[str], ...] = ()
     last_arg: re.Pattern[str] | None = None
@@ -84,6 +86,7 @@ class Condition:
     def __bool__(self) -> bool:
         return bool(
             self.options
+            or self.global_options
             or self.tool
             or self.args
             or self.last_arg
@@ -119,6 +122,7 @@ class Family:
     statement_options: frozenset[str]
     statement_positional: bool
     script_options: frozenset[str]
+    inner_options: frozenset[str] = frozenset()  # `--command CMD`: a command run on the target
     calls_mutating: tuple[str, ...] = ()
     calls_reading: tuple[str, ...] = ()
     source: str = ""
@@ -143,6 +147,7 @@ class Catalogue:
     sql_reading: frozenset[str]
     sql_two_word: frozenset[str] = field(default_factory=frozenset)
     sql_objects: frozenset[str] = field(default_factory=frozenset)
+    sql_scan: frozenset[str] = field(default_factory=frozenset)
 
 
 def load_catalogue(
@@ -256,7 +261,7 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
     targets = _targets(args, inv.env, family, catalogue)
     if family.hosts:
         targets = tuple(dict.fromkeys([*targets, *_hosts(args)]))
-    words, _ = _positionals(args, family.value_options)
+    words, after = _positionals(args, family.value_options)
     if family.statements == "remote":
         return _remote(inv, name, args, family, targets, catalogue, _depth)
     if family.statements:
@@ -275,6 +280,8 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
         subcommand = " ".join(matched)
         effect = rule.effect
         rule_id = f"{family.id}.{rule.id}"
+        if effect == "inner":
+            return _inner(inv, name, subcommand, family, targets, rule_id, after, catalogue, _depth)
         if effect == "by-name":
             # `make deploy` (pattern `*`): the matched word; `npm run X`: the word after.
             if matched and any(ch in rule.pattern[-1] for ch in "*?["):
@@ -312,6 +319,67 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
         targets,
         False,
         f"{family.id}.default",
+        catalogue,
+    )
+
+
+def _inner(
+    inv: Invocation,
+    name: str,
+    subcommand: str,
+    family: Family,
+    targets: tuple[str, ...],
+    rule_id: str,
+    after: list[str],
+    catalogue: Catalogue,
+    depth: int,
+) -> Action:
+    """`kubectl exec pod -- CMD`, `gcloud compute ssh vm --command CMD`, `heroku run CMD`:
+    CMD runs on the target and decides; a command that cannot be read is unknown-mutating."""
+    args = inv.argv[1:]
+    command = shlex.join(after)  # after `--`: an argv, run without a shell
+    if not command:
+        for index, arg in enumerate(args):
+            option, eq, value = arg.partition("=")
+            if option in family.inner_options:
+                command = value if eq else (args[index + 1] if index + 1 < len(args) else "")
+                break
+    if not command:
+        rest = list(args)
+        for word in subcommand.split():  # what follows the subcommand, options left out
+            lowered = [a.lower() for a in rest]
+            rest = rest[lowered.index(word) + 1 :] if word in lowered else rest
+        skip = False
+        kept = []
+        for arg in rest:
+            if skip:
+                skip = False
+            elif arg.startswith("-"):
+                skip = "=" not in arg and arg in family.value_options
+            else:
+                kept.append(arg)
+        command = " ".join(kept)
+    inner = (
+        [analyse(i, catalogue, depth + 1) for i in shell.split_script(command, inv.line)]
+        if command and depth < shell.MAX_DEPTH
+        else []
+    )
+    known = [a for a in inner if a.effect != "unknown"]
+    if not known:
+        return _decided(
+            inv, name, subcommand, "unknown-mutating", family, targets, False, rule_id, catalogue
+        )
+    worst = max(known, key=lambda a: EFFECT_ORDER[a.effect])
+    all_targets = tuple(dict.fromkeys([*targets, *(t for a in inner for t in a.targets)]))
+    return _decided(
+        inv,
+        name,
+        f"{subcommand} {worst.tool} {worst.subcommand}".strip(),
+        worst.effect,
+        family,
+        all_targets,
+        worst.scope_all,
+        f"{rule_id}>{worst.rule_id}",
         catalogue,
     )
 
@@ -369,13 +437,20 @@ def _generic(inv: Invocation, name: str, args: tuple[str, ...], catalogue: Catal
     stem = re.sub(r"\.(sh|bash|py|js|ts|rb|pl|ps1|mjs|cjs)$", "", name)
     if _by_name(stem, catalogue) == "unknown-mutating":
         return _action(inv, name, "", "unknown-mutating", None, targets, False, "generic-verb")
-    if words and _by_name(words[0], catalogue) == "unknown-mutating":
-        return _action(
-            inv, name, words[0], "unknown-mutating", None, targets, False, "generic-verb"
-        )
+    # `opsctl --region eu deploy`: an unknown option's value may come first. Only plain words
+    # count: `input.wav`, `a=b,release=50`, a quoted sentence are values, not verbs.
+    verb = next(
+        (w for w in words[:2] if _PLAIN.match(w) and _by_name(w, catalogue) == "unknown-mutating"),
+        None,
+    )
+    if verb is not None:
+        return _action(inv, name, verb, "unknown-mutating", None, targets, False, "generic-verb")
     return _action(
         inv, name, words[0] if words else "", "unknown", None, targets, False, "generic.unknown"
     )
+
+
+_PLAIN = re.compile(r"^[a-z][a-z0-9_:-]*$")
 
 
 def _by_name(word: str, catalogue: Catalogue) -> str:
@@ -407,6 +482,9 @@ def _positionals(args: Sequence[str], value_options: frozenset[str]) -> tuple[li
     return words, []
 
 
+_GLOB = re.compile(r"[*?\[]")
+
+
 def _match(pattern: tuple[str, ...], words: list[str], depth: int) -> tuple[str, ...] | None:
     """The words a rule's subcommand pattern matches, or None."""
     if pattern and pattern[0] == "**":
@@ -419,13 +497,29 @@ def _match(pattern: tuple[str, ...], words: list[str], depth: int) -> tuple[str,
     if len(words) < len(pattern):
         return None
     for want, word in zip(pattern, words[: len(pattern)], strict=True):
-        if not fnmatch.fnmatchcase(word, want):
+        if want == word:
+            continue
+        if not _GLOB.search(want) or not fnmatch.fnmatchcase(word, want):
             return None
     return tuple(words[: len(pattern)])
 
 
 def _present(args: Sequence[str], options: frozenset[str] | Sequence[str]) -> bool:
     return any(arg in options or arg.split("=", 1)[0] in options for arg in args)
+
+
+def _before_subcommand(args: Sequence[str], value_options: Sequence[str]) -> Sequence[str]:
+    """The arguments before the first positional word (`--context prod` of `docker --context
+    prod run ... sh -c x`), an option's value not counting as that word."""
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = "=" not in arg and arg in value_options
+        else:
+            return args[:index]
+    return args
 
 
 def _holds(
@@ -439,6 +533,10 @@ def _holds(
     if cond.options and _present(args, cond.options):
         return True
     if cond.tool is not None and cond.tool.search(tool):
+        return True
+    if cond.global_options and _present(
+        _before_subcommand(args, cond.global_options), cond.global_options
+    ):
         return True
     # Arguments are cut short: a user's pattern runs over bounded text.
     if cond.args and any(p.search(a[:500]) for p in cond.args for a in args):
@@ -516,6 +614,7 @@ def _is_environment(word: str, catalogue: Catalogue) -> bool:
         and is_production(lowered, catalogue.production)
         and len(lowered) <= 40
         and not lowered.startswith(("-", ".", "/"))
+        and not any(ch.isspace() for ch in lowered)
     )
 
 
@@ -565,10 +664,18 @@ def _sql(text: str, family: Family, catalogue: Catalogue) -> list[tuple[str, str
         if not words:
             continue
         head = words[0]
-        if head == "WITH":  # a CTE: the statement's verb comes after the WITH clauses
-            verbs = set(_SQL_WORDS.findall(statement.upper())) & catalogue.sql_mutating
-            kind = sorted(verbs)[0] if verbs else "SELECT"
-            head = kind
+        if head in catalogue.sql_scan:  # `WITH ... DELETE`, `MATCH (n) DETACH DELETE n`
+            verb = next(
+                (
+                    w
+                    for w in map(str.upper, _SQL_WORDS.findall(statement))
+                    if w in catalogue.sql_mutating
+                ),
+                None,
+            )
+            if verb is not None:
+                head = verb
+                words = [verb]
         two = head
         if head in catalogue.sql_two_word and len(words) > 1:
             second = words[2] if words[1] == "MATERIALIZED" and len(words) > 2 else words[1]

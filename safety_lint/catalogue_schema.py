@@ -58,10 +58,11 @@ FAMILY = (
     "reading",
     "unknown-mutating",
     "hosts",
+    "inner-options",
     "doc",
 )
 RULE = ("id", "subcommand", "effect", "when", "unless", "scope", "doc")
-CONDITION = ("options", "tool", "args", "last-arg", "env", "production", "remote")
+CONDITION = ("options", "global-options", "tool", "args", "last-arg", "env", "production", "remote")
 STATEMENTS = ("", "sql", "calls", "lines", "remote")
 
 
@@ -139,6 +140,7 @@ def _condition(r: _Reader, node: Any, what: str) -> Condition:
         raise r.fail(node, "tool", "'tool' must be a regular expression")
     return Condition(
         options=tuple(r.strings(node, "options")),
+        global_options=tuple(r.strings(node, "global-options")),
         tool=r.regex(node, "tool", tool) if tool else None,
         args=tuple(r.regex(node, "args", p) for p in r.strings(node, "args")),
         last_arg=r.regex(node, "last-arg", last) if last else None,
@@ -175,7 +177,7 @@ def _rules(r: _Reader, node: Mapping[str, Any], fid: str) -> list[Rule]:
             Rule(
                 id=str(item.get("id") or _rule_id(pattern)),
                 pattern=pattern,
-                effect=r.choice(item, "effect", (*EFFECTS, "by-name"), "mutating"),
+                effect=r.choice(item, "effect", (*EFFECTS, "by-name", "inner"), "mutating"),
                 when=_when(r, item.get("when")),
                 unless=_condition(r, item.get("unless"), "a rule's 'unless'"),
                 scope=r.flag(item, "scope"),
@@ -224,6 +226,7 @@ def _family(r: _Reader, node: Any) -> tuple[Family, bool]:
         statement_options=frozenset(r.strings(node, "statement-options")),
         statement_positional=r.flag(node, "statement-positional"),
         hosts=r.flag(node, "hosts"),
+        inner_options=frozenset(r.strings(node, "inner-options")),
         script_options=frozenset(r.strings(node, "script-options")),
         calls_mutating=tuple(r.strings(calls, "mutating")),
         calls_reading=tuple(r.strings(calls, "reading")),
@@ -242,6 +245,7 @@ def _merged(old: Family, new: Family, node: Mapping[str, Any]) -> Family:
         scope_options=old.scope_options | new.scope_options,
         dry_run_options=old.dry_run_options | new.dry_run_options,
         hosts=old.hosts or new.hosts,
+        inner_options=old.inner_options | new.inner_options,
         rules=(*new.rules, *old.rules),
         default=new.default if "default" in node else old.default,
         statement_options=old.statement_options | new.statement_options,
@@ -253,7 +257,13 @@ def _merged(old: Family, new: Family, node: Mapping[str, Any]) -> Family:
 
 def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()) -> Catalogue:
     lists: dict[str, list[str]] = {key: [] for key in TOP if key not in ("sql", "families")}
-    sql: dict[str, list[str]] = {"mutating": [], "reading": [], "two-word": [], "objects": []}
+    sql: dict[str, list[str]] = {
+        "mutating": [],
+        "reading": [],
+        "two-word": [],
+        "objects": [],
+        "scan": [],
+    }
     families: dict[str, Family] = {}
     for index, document in enumerate(documents):
         source = sources[index] if index < len(sources) else f"catalogue document {index + 1}"
@@ -309,6 +319,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         sql_reading=frozenset(sql["reading"]),
         sql_two_word=frozenset(sql["two-word"]),
         sql_objects=frozenset(sql["objects"]),
+        sql_scan=frozenset(sql["scan"]),
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from safety_lint.catalogue_schema import _close, _Reader
-from safety_lint.lexicon import Language, Lexicons, _phrase, compile_category
+from safety_lint.lexicon import Language, Lexicons, compile_category
 
 TOP = ("verbs", "objects", "targets", "weak-verbs", "languages")
 LANGUAGE = ("name", "spaced", "verbs", "objects", "targets", "gates")
@@ -64,14 +64,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         is_spaced = spaced.get(code, True)
         lang = phrases[code]
         gate_list = gates.get(code, [])
-        gate_regex = (
-            re.compile(
-                "|".join(_phrase(p, is_spaced) for p in sorted(gate_list, key=len, reverse=True)),
-                re.IGNORECASE,
-            )
-            if gate_list
-            else None
-        )
+        gate_category = compile_category({"gate": gate_list}, is_spaced)
         counts = {c: sum(len(v) for v in lang[c].values()) for c in CATEGORIES}
         counts["gates"] = len(gate_list)
         languages_out.append(
@@ -80,7 +73,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
                 verbs=compile_category(lang["verbs"], is_spaced),
                 objects=compile_category(lang["objects"], is_spaced),
                 targets=compile_category(lang["targets"], is_spaced),
-                gates=gate_regex,
+                gates=gate_category,
                 counts=counts,
             )
         )

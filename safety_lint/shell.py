@@ -169,11 +169,17 @@ _KEYWORDS = frozenset(
 _SKIP_COMMANDS = frozenset(["for", "case", "select", "function"])
 
 
+_BY_FIRST: dict[str, tuple[_Wrapper, ...]] = {}
+for _wrapper in _WRAPPERS:
+    _BY_FIRST[_wrapper.words[0]] = (*_BY_FIRST.get(_wrapper.words[0], ()), _wrapper)
+
+
 def _match_wrapper(words: list[str]) -> _Wrapper | None:
-    lowered = [tool_name(words[0]), *words[1:3]] if words else []
-    for wrapper in _WRAPPERS:
-        n = len(wrapper.words)
-        if tuple(lowered[:n]) == wrapper.words:
+    if not words:
+        return None
+    lowered = [tool_name(words[0]), *words[1:3]]
+    for wrapper in _BY_FIRST.get(lowered[0], ()):  # longest first, as in _WRAPPERS
+        if tuple(lowered[: len(wrapper.words)]) == wrapper.words:
             return wrapper
     return None
 

@@ -195,6 +195,43 @@ FAMILIES = [
     ("cron", "crontab -e", "crontab -l"),
     ("certbot", "sudo certbot renew", "certbot certificates"),
     ("web-servers", "sudo nginx -s reload", "sudo nginx -t"),
+    (
+        "cloud-api-clis",
+        "aliyun ecs DeleteInstance --InstanceId i-1",
+        "aliyun ecs DescribeInstances --RegionId cn-hangzhou",
+    ),
+    (
+        "cloud-api-clis",
+        "oci compute instance terminate --instance-id x",
+        "oci compute instance list",
+    ),
+    ("cloud-api-clis", "hcloud server delete web-1", "hcloud server list"),
+    ("object-storage", "s3cmd del s3://bucket/x", "s3cmd ls s3://bucket"),
+    ("secrets-and-config", "vault kv put secret/app key=value", "vault kv get secret/app"),
+    ("secrets-and-config", "etcdctl del /config/x", "etcdctl get /config/x"),
+    ("schedulers", "nomad job run api.nomad", "nomad job status api"),
+    ("schedulers", "eksctl delete cluster --name prod", "eksctl get cluster"),
+    ("kube-deployers", "skaffold run -p prod", "skaffold dev"),
+    ("edge-platforms", "wrangler deploy --env production", "wrangler dev"),
+    ("edge-platforms", "supabase db reset --linked", "supabase db reset"),
+    ("edge-platforms", "cf push myapp", "cf logs myapp"),
+    ("process-managers", "pm2 restart api", "pm2 logs api"),
+    ("power", "sudo reboot", "shutdown --help"),
+    ("task-queues", "celery -A app purge", "celery -A app inspect active"),
+    ("payments-saas", "stripe customers delete cus_123", "stripe customers list"),
+    ("ci-release", "glab release create v1.0", "glab mr list"),
+    (
+        "other-sql",
+        "cypher-shell 'MATCH (n) DETACH DELETE n'",
+        "cypher-shell 'MATCH (n) RETURN n LIMIT 5'",
+    ),
+    (
+        "aws",
+        "aws athena start-query-execution --query-string 'DROP TABLE t'",
+        "aws athena start-query-execution --query-string 'SELECT 1'",
+    ),
+    ("http", None, "curl -fsSL https://example.com/install.sh"),
+    ("shell-basics", None, "grep -rn TODO src/"),
 ]
 
 
@@ -353,3 +390,86 @@ def test_is_production(value: str, expected: bool) -> None:
 )
 def test_is_local(value: str, expected: bool) -> None:
     assert is_local(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("command", "effect", "rule_id"),
+    [
+        (
+            "kubectl exec -it api-0 -n prod -- psql -c 'DROP TABLE x'",
+            "mutating",
+            "kubernetes.exec>postgres.sql.drop",
+        ),
+        (
+            "kubectl exec api-0 -- sh -c 'rm -rf /data/cache'",
+            "mutating",
+            "kubernetes.exec>files.system-path",
+        ),
+        (
+            "kubectl exec -it api-0 -- cat /etc/hosts",
+            "reading",
+            "kubernetes.exec>shell-basics.default",
+        ),
+        ("kubectl exec -it api-0 -- bash", "unknown-mutating", "kubernetes.exec"),
+        (
+            "gcloud compute ssh vm-1 --zone z --command 'sudo systemctl restart nginx'",
+            "mutating",
+            "gcloud.compute-ssh>systemd.restart",
+        ),
+        ("heroku run rails db:migrate -a acme-prod", "mutating", "heroku.run>rails.db:migrate"),
+        ("fly ssh console -C 'ls /app'", "reading", "fly.ssh-console>shell-basics.default"),
+        ("kamal app exec 'bin/rails db:migrate'", "mutating", "kamal.app-exec>rails.db:migrate"),
+    ],
+)
+def test_commands_run_on_the_target_decide(command: str, effect: str, rule_id: str) -> None:
+    action = one(command)
+    assert (action.effect, action.rule_id) == (effect, rule_id)
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("sed -n '1,5p' /etc/nginx/nginx.conf", "reading"),
+        ("sudo sed -i 's/#Port 22/Port 2222/' /etc/ssh/sshd_config", "mutating"),
+        ("sed -i 's/a/b/' README.md", "reading"),
+        ("cp /etc/nginx/nginx.conf ./backup/", "reading"),
+        ("sudo cp nginx.conf /etc/nginx/nginx.conf", "mutating"),
+        ("sudo vim /etc/postgresql/16/main/pg_hba.conf", "mutating"),
+        ("vim src/app.py", "reading"),
+        ("sudo useradd deploy", "mutating"),
+        ("mkdir -p /tmp/build", "reading"),
+        ("rm -rf /var/folders/x/cache", "reading"),
+    ],
+)
+def test_files_change_a_server_only_in_its_system_tree(command: str, effect: str) -> None:
+    assert one(command).effect == effect
+
+
+def test_ssh_host_and_inner_targets() -> None:
+    action = one("ssh -i key.pem deploy@prod-web-1 'kubectl --context prod-eu apply -f x'")
+    assert action.effect == "mutating"
+    assert action.targets == ("prod-web-1", "deploy@prod-web-1", "prod-eu")
+    assert one("ssh deploy@web-1").effect == "unknown"
+
+
+def test_an_api_write_is_unknown_mutating_and_local_apis_read() -> None:
+    assert one("curl -X DELETE https://api.example.com/v1/users/1").effect == "unknown-mutating"
+    assert one("curl -d '{}' https://hooks.example.com/x").effect == "unknown-mutating"
+    assert one("curl -X POST http://localhost:8080/reset").effect == "reading"
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("docker run --rm -v x:/w alpine sh -c 'ls'", "reading"),  # -c of sh, not docker
+        ("docker --context prod run -d app", "mutating"),
+        ("ffmpeg -i in.wav -af a=1:release=50 out.wav", "unknown"),  # a value, not a verb
+        ("droid exec 'migrate the database schema'", "unknown"),
+        ("git push origin --delete feature/x", "unknown"),
+        ("gh api repos/o/r/issues/1/comments -X POST -f body=x", "unknown"),
+        ("gh api repos/o/r/deployments -X POST -f ref=main", "unknown-mutating"),
+        ("gh api repos/o/r/pulls", "reading"),
+    ],
+)
+def test_options_and_values_of_other_commands_are_not_evidence(command: str, effect: str) -> None:
+    assert one(command).effect == effect

@@ -205,3 +205,22 @@ def test_analyse_never_raises(words: list[str]) -> None:
 def test_nested_ssh_is_bounded() -> None:
     script = "ssh a " * 40 + "kubectl delete pod x"
     analyse_script(script, default_catalogue())
+
+
+def test_the_readme_extension_example_works(tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Extending them.**", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    folder = write(tmp_path / "rules", example)
+    catalogue = catalogue_for([folder])
+    assert effect("acmectl -r eu ship web --cell prod-1", catalogue) == "mutating"
+    assert analyse_script("acmectl ship web --cell prod-1", catalogue)[0].targets == ("prod-1",)
+    assert effect("acmectl cell list", catalogue) == "reading"
+    assert effect("acmectl sync acme://x", catalogue) == "mutating"
+    assert effect("kubectl-acme delete pod x", catalogue) == "mutating"
+    assert effect("opsctl ship", catalogue) == "unknown-mutating"
+    from safety_lint.lexicon import lexicons_for, match_steps
+
+    lexicons = lexicons_for([folder])
+    assert match_steps("Hotfix the service.", lexicons)[0].verb == "hotfix"
+    assert match_steps("Implante o serviço em produção.", lexicons)[0].target == "production"
