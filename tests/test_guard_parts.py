@@ -49,6 +49,9 @@ def test_split_reply(reply: str, count: int, parts: list[str] | None) -> None:
         (protocol.VALIDATED, "no", False),
         (protocol.VALIDATED, "n", False),
         (protocol.AFFECTS, "", False),
+        (protocol.AFFECTS, "Yes, I have", True),
+        (protocol.AFFECTS, "Yes, No", False),
+        (protocol.AFFECTS, "yes, not yet", False),
     ],
 )
 def test_accepted_answers(qid: str, answer: str, ok: bool) -> None:

@@ -19,9 +19,10 @@ STANDARD = (VALIDATED, AFFECTS, TOKEN)
 BATCH = (VALIDATED, AFFECTS, IMPACT, TOKEN)
 TOKEN_WORD = "PRODUCTION"  # typed exactly, case-sensitive (spec 5)
 YES = ("y", "yes")
+NO = ("n", "no", "not", "nope")
 
 _LEAD = re.compile(r"^\s*(?:[-*+>]|\(?\d{1,2}[.):]|q\d{1,2}[.):]?)\s*", re.I)
-_TRAIL = re.compile(r"[\s.!]+$")
+_WORDS = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True)
@@ -104,5 +105,6 @@ def accepted(qid: str, answer: str) -> bool:
     """A yes for a y/n question; the token exactly for the last one."""
     if qid == TOKEN:
         return answer.strip() == TOKEN_WORD
-    words = _TRAIL.sub("", answer).split()
-    return bool(words) and words[0].lower().strip(",") in YES
+    words = _WORDS.findall(answer.lower())
+    # "Yes, I have" is a yes; "Yes, No" (two options ticked) and "yes, not yet" are not.
+    return bool(words) and words[0] in YES and not any(w in NO for w in words)
