@@ -240,3 +240,19 @@ def test_install_user_settings(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     data = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert data["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == "safety-lint guard"
+
+
+def test_prompt_internal_error_still_adds_rule_0(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import safety_lint.guard.prompt as prompt
+
+    def boom(*_: Any) -> None:
+        raise RuntimeError("no pack")
+
+    monkeypatch.setattr(prompt, "user_prompt_submit", boom)
+    data = {"hook_event_name": "UserPromptSubmit", "session_id": "s", "prompt": "/deploy prod"}
+    assert run.hook(run.Options(), json.dumps(data).encode()) == 0
+    captured = capsys.readouterr()
+    assert "Rule #0" in json.loads(captured.out)["hookSpecificOutput"]["additionalContext"]
+    assert captured.err.count("\n") == 1 and "no pack" in captured.err

@@ -263,9 +263,25 @@ def hook(opts: Options, data: bytes) -> int:
         prompt = str(payload["prompt"])
         if not prompt.lstrip().startswith("/") or not may_name_production(prompt, opts.patterns):
             return 0
-        from .prompt import user_prompt_submit
+        try:
+            from .prompt import user_prompt_submit
 
-        return _emit(user_prompt_submit(payload, opts))
+            return _emit(user_prompt_submit(payload, opts))
+        except Exception as err:  # the prompt goes on; the model still hears about Rule #0
+            sys.stderr.write(f"safety-lint guard: internal error: {type(err).__name__}: {err}\n")
+            context = (
+                "Rule #0 (safety-lint guard): this command may change production. Before any"
+                " production change, put the team's confirmation protocol to the user and wait"
+                " for the answers."
+            )
+            return _emit(
+                {
+                    "hookSpecificOutput": {
+                        "hookEventName": "UserPromptSubmit",
+                        "additionalContext": context,
+                    }
+                }
+            )
     return 0  # an event the guard does not handle: no decision
 
 
