@@ -25,8 +25,9 @@ _INDIRECTION = ("$", "`", "{", "<(")
 USAGE = (
     "usage: safety-lint guard [--production-pattern P]... [--mcp-tool NAME]... "
     "[--audit-log FILE] [--rules DIR]... [--non-interactive]\n"
-    "       safety-lint guard install [--user] [--check] [--command CMD] [hook options]\n"
-    "       safety-lint guard uninstall [--user]\n"
+    "       safety-lint guard install [--user | --settings FILE] [--check] [--command CMD]"
+    " [hook options]\n"
+    "       safety-lint guard uninstall [--user | --settings FILE]\n"
     "Reads one Claude Code hook payload (PreToolUse or UserPromptSubmit) on stdin."
 )
 
