@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from safety_lint.guard import protocol, run
 from safety_lint.guard.confirm import find
@@ -256,3 +258,58 @@ def test_prompt_internal_error_still_adds_rule_0(
     captured = capsys.readouterr()
     assert "Rule #0" in json.loads(captured.out)["hookSpecificOutput"]["additionalContext"]
     assert captured.err.count("\n") == 1 and "no pack" in captured.err
+
+
+def test_fast_path_data_matches_the_action_layer() -> None:
+    from safety_lint import catalogue, rulepack
+    from safety_lint.guard import cache
+
+    assert run.DEFAULT_PRODUCTION == catalogue.DEFAULT_PRODUCTION
+    assert Path(cache.bundled_rules()) == rulepack.bundled_rules_dir()
+
+
+_WORDS = [
+    "kubectl",
+    "apply",
+    "delete",
+    "helm",
+    "upgrade",
+    "--context",
+    "-n",
+    "psql",
+    "-c",
+    "DROP",
+    "TABLE",
+    "deploy",
+    "./release.sh",
+    "env",
+    "X=1",
+    "bash",
+    "sh",
+    "sudo",
+    "&&",
+    ";",
+    "|",
+    "staging",
+    "test",
+    "prd1x",
+    "live",
+    "pr",
+    "od",
+    "'",
+    '"',
+    "\\",
+    "eval",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from([" ", ""])), max_size=12))
+def test_prefilter_never_hides_a_production_call(words: list[tuple[str, str]]) -> None:
+    """Whatever the fast path lets through unanalysed, the analysis would not stop either
+    (words are glued together too: `"pr"od` is `prod` to a shell)."""
+    from safety_lint.guard.decide import bash_findings
+
+    command = "".join(w + sep for w, sep in words)
+    if not run.may_name_production(command, P):
+        assert bash_findings(command, run.Options()) == []
