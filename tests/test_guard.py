@@ -25,6 +25,12 @@ PROTOCOL = (
 _CLEAN = ("CI", "CLAUDE_CODE_ENTRYPOINT", "CLAUDE_PROJECT_DIR")
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own cache: the guard keeps per-session state there."""
+    monkeypatch.setenv("SAFETY_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 def run(
     stdin: bytes | str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[bytes]:
@@ -404,3 +410,36 @@ def test_production_pattern_must_be_a_name_part() -> None:
     proc = run(payload("ls"), "--production-pattern", "eu-live")
     assert proc.returncode == 2
     assert b"letters only" in proc.stderr
+
+
+# --- targets set by earlier commands ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "command",
+    [
+        "kubectl config use-context prod && kubectl apply -f x.yaml",
+        "export AWS_PROFILE=prod; aws s3 rm s3://acme-data/x",
+        "gcloud config set project acme-prod && gcloud run deploy api --image x",
+        "terraform workspace select prod && terraform apply -auto-approve",
+    ],
+)
+def test_target_set_earlier_in_the_command(command: str) -> None:
+    proc = run(payload(command))
+    assert decision(proc) == "ask"
+    assert "target set by" in reason(proc)
+
+
+def test_kube_context_set_by_an_earlier_call_counts() -> None:
+    assert decision(run(payload("kubectl config use-context prod"))) == "none"  # local setting
+    later = run(payload("kubectl apply -f x.yaml"))
+    assert decision(later) == "ask"
+    assert "kubectl config use-context prod" in reason(later)
+    other = json.loads(payload("kubectl apply -f x.yaml"))
+    other["session_id"] = "sess-2"
+    assert decision(run(json.dumps(other))) == "none"  # another session
+    assert decision(run(payload("kubectl config use-context kind-dev"))) == "none"
+    assert decision(run(payload("kubectl apply -f x.yaml"))) == "none"
+
+
+def test_exported_variables_do_not_outlive_the_call() -> None:
+    assert decision(run(payload("export AWS_PROFILE=prod"))) == "none"
+    assert decision(run(payload("aws s3 rm s3://acme-data/x"))) == "none"

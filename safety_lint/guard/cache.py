@@ -15,17 +15,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from .run import cache_dir
+
 T = TypeVar("T")
 
 FORMAT = 1  # bump when the cached form changes
-
-
-def cache_dir() -> str:
-    explicit = os.environ.get("SAFETY_LINT_CACHE_DIR")
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "safety-lint")
 
 
 def _parse_yaml(text: str) -> Any:

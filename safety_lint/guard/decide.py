@@ -66,18 +66,29 @@ def catalogue(folders: tuple[str, ...] = ()) -> Catalogue:
     return built("catalogue", [builtin, *team, *code], build)
 
 
-def bash_findings(command: str, opts: Options) -> list[Finding]:
+def bash_findings(command: str, opts: Options, session_id: str | None = None) -> list[Finding]:
+    """The calls of `command` that may mutate production. With a session, targets set by
+    earlier calls (`kubectl config use-context prod`) count, and what this one sets is kept."""
     from ..catalogue import analyse_script, is_production
+    from . import state
 
     patterns = opts.patterns
+    cat = catalogue(opts.rules)
+    before = state.load(session_id) if session_id else {}
+    resolved, after = state.resolve(analyse_script(command, cat), cat, before)
+    if session_id and after != before:
+        state.save(session_id, after, lambda t: is_production(t, patterns))
     out: list[Finding] = []
-    for action in analyse_script(command, catalogue(opts.rules)):
+    for item in resolved:
+        action = item.action
         if action.effect == "reading":
             continue
-        prod = tuple(t for t in action.targets if is_production(t, patterns))
-        hidden = any(mark in t for t in action.targets for mark in _HIDDEN)
+        prod = tuple(t for t in item.targets if is_production(t, patterns))
+        hidden = any(mark in t for t in item.targets for mark in _HIDDEN)
         if prod or hidden:
             what = " ".join(w for w in (action.tool, action.subcommand) if w)
+            if item.inherited:
+                what += f" (target set by `{item.inherited}`)"
             out.append(Finding(action.text, what, prod, hidden and not prod, action.scope_all))
     return out
 
@@ -133,7 +144,7 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
     tool_input = payload["tool_input"]
     assert isinstance(tool_input, Mapping)
     if tool == "Bash":
-        findings = bash_findings(str(tool_input["command"]), opts)
+        findings = bash_findings(str(tool_input["command"]), opts, str(payload["session_id"]))
     else:
         findings = mcp_findings(tool, tool_input, opts.patterns)
     if not findings:

@@ -149,6 +149,27 @@ def read_payload(data: bytes) -> dict[str, object]:
     return payload
 
 
+def cache_dir() -> str:
+    explicit = os.environ.get("SAFETY_LINT_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "safety-lint")
+
+
+def session_file(session_id: str) -> str | None:
+    """Where the guard keeps what a session set (state.py); None for an odd session id."""
+    bare = session_id.replace("-", "").replace("_", "")
+    if not bare or len(session_id) > 128 or not (bare.isascii() and bare.isalnum()):
+        return None
+    return os.path.join(cache_dir(), "sessions", session_id + ".json")
+
+
+def session_has_state(payload: dict[str, object]) -> bool:
+    path = session_file(str(payload.get("session_id", "")))
+    return path is not None and os.path.exists(path)
+
+
 def may_name_production(text: str, patterns: Sequence[str]) -> bool:
     """False only when no shell word of `text` can hold a production name: none of the patterns
     appears once quotes and backslashes are removed, and nothing is built by expansion."""
@@ -247,7 +268,7 @@ def hook(opts: Options, data: bytes) -> int:
                     "or not a string\n"
                 )
                 return 2
-            if not may_name_production(command, opts.patterns):
+            if not may_name_production(command, opts.patterns) and not session_has_state(payload):
                 return 0
         elif mcp_selected(tool, opts.mcp_tools):
             if not may_name_production(json.dumps(tool_input, ensure_ascii=False), opts.patterns):
