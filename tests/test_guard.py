@@ -107,6 +107,8 @@ TRANSCRIPT_CASES = [
     ("confirmed-stepwise", "allow"),
     ("confirmed-tool", "allow"),
     ("confirmed-tool-text", "allow"),
+    ("confirmed-tool-stepwise", "allow"),
+    ("tool-answered-no", "ask"),
     ("answered-prod", "ask"),
     ("answered-production-lowercase", "ask"),
     ("answered-no", "ask"),
