@@ -35,6 +35,8 @@ TOP = (
     "dry-run-options",
     "generic-verbs",
     "read-verbs",
+    "query-suffixes",
+    "help-options",
     "sql",
     "families",
 )
@@ -59,6 +61,7 @@ FAMILY = (
     "unknown-mutating",
     "hosts",
     "inner-options",
+    "tool-patterns",
     "doc",
 )
 RULE = ("id", "subcommand", "effect", "when", "unless", "scope", "doc")
@@ -205,7 +208,8 @@ def _family(r: _Reader, node: Any) -> tuple[Family, bool]:
         raise r.fail(node, "id", "a family needs an 'id' (lower-case, kebab-case)")
     merge = r.flag(node, "merge")
     tools = [t.lower() for t in r.strings(node, "tools")]
-    if not tools and not merge:
+    patterns = tuple(r.regex(node, "tool-patterns", p) for p in r.strings(node, "tool-patterns"))
+    if not tools and not patterns and not merge:
         raise r.fail(node, "tools", f"family '{fid}' lists no 'tools'")
     depth = node.get("depth", 3)
     if not isinstance(depth, int) or not 1 <= depth <= 8:
@@ -227,6 +231,7 @@ def _family(r: _Reader, node: Any) -> tuple[Family, bool]:
         statement_positional=r.flag(node, "statement-positional"),
         hosts=r.flag(node, "hosts"),
         inner_options=frozenset(r.strings(node, "inner-options")),
+        tool_patterns=patterns,
         script_options=frozenset(r.strings(node, "script-options")),
         calls_mutating=tuple(r.strings(calls, "mutating")),
         calls_reading=tuple(r.strings(calls, "reading")),
@@ -246,6 +251,7 @@ def _merged(old: Family, new: Family, node: Mapping[str, Any]) -> Family:
         dry_run_options=old.dry_run_options | new.dry_run_options,
         hosts=old.hosts or new.hosts,
         inner_options=old.inner_options | new.inner_options,
+        tool_patterns=(*new.tool_patterns, *old.tool_patterns),
         rules=(*new.rules, *old.rules),
         default=new.default if "default" in node else old.default,
         statement_options=old.statement_options | new.statement_options,
@@ -304,6 +310,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
     return Catalogue(
         families=tuple(families.values()),
         by_tool=by_tool,
+        tool_patterns=tuple((p, f) for f in families.values() for p in f.tool_patterns),
         generic_verbs=frozenset(v.lower() for v in lists["generic-verbs"]),
         read_verbs=frozenset(v.lower() for v in lists["read-verbs"]),
         production=tuple(dict.fromkeys(v.lower() for v in lists["production"])),
@@ -320,6 +327,8 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         sql_two_word=frozenset(sql["two-word"]),
         sql_objects=frozenset(sql["objects"]),
         sql_scan=frozenset(sql["scan"]),
+        query_suffixes=frozenset(v.lower() for v in lists["query-suffixes"]),
+        help_options=frozenset(lists["help-options"]),
     )
 
 

@@ -67,6 +67,7 @@ class Language:
     objects: _Category
     targets: _Category
     gates: _Category
+    non_targets: _Category
     counts: Mapping[str, int]  # phrases per category, for documentation and reports
 
 
@@ -174,7 +175,13 @@ def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
         return out
     # Objects and targets of any language: prose mixes them ("задеплой service в prod").
     objects = [hit for language in lexicons.languages for hit in _found(language.objects, text)]
-    targets = [hit for language in lexicons.languages for hit in _found(language.targets, text)]
+    masks = [hit for language in lexicons.languages for hit in _found(language.non_targets, text)]
+    targets = [
+        (cid, s, e)
+        for language in lexicons.languages
+        for cid, s, e in _found(language.targets, text)
+        if not any(ms <= s and e <= me for _, ms, me in masks)  # "production-ready code"
+    ]
     # "环境" inside "生产环境" is the target, not an object of its own.
     objects = [
         (cid, s, e)

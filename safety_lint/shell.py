@@ -276,6 +276,13 @@ _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
 _SEPARATORS = frozenset({"&&", "||", ";", ";;", ";&", ";;&", "|", "|&", "&", "(", ")", "\n"})
 _REDIRECT = re.compile(r"^[0-9]*(<<<|<<-?|<>|>>?\|?|<|&>>?|>&|<&)$")
 _SUBST_MARK = "\x00S"
+_MARK = re.compile(re.escape(_SUBST_MARK) + r"(\d+)")
+# Substitutions of one line that are split again; a line of ten thousand backticks is not a
+# script anyone runs, and the rest of it stays plain text.
+MAX_SUBSTITUTIONS = 64
+# Prose in a shell block: a list item (`- Apply the fix`, `2. Deploy`), a quote, a prompt
+# continuation (`> `): no tool is named `-` or `2.`.
+_NOT_A_COMMAND = re.compile(r"^(-+|\*|•|>|\d{1,3}[.)]|#+)$")
 _PLACEHOLDER = re.compile(r"<[A-Za-z_][\w.:-]*>(?=$|[\s;|&)])")
 
 
@@ -412,6 +419,10 @@ def _prescan(text: str) -> tuple[str, list[str]]:
             out.append(f"'{placeholder.group(0)}'")
             i = placeholder.end()
             continue
+        if len(bodies) >= MAX_SUBSTITUTIONS and ch in "$<>`":
+            out.append(ch)
+            i += 1
+            continue
         if ch in "$<>" and text.startswith("(", i + 1) and not text.startswith("((", i + 1):
             depth, j = 1, i + 2
             while j < n and depth:
@@ -496,7 +507,7 @@ def _split_logical(
             name = tool_name(argv[0])
             out.extend(_split(heredoc, heredoc_line, depth + 1, True, (*all_wrappers, name)))
             continue
-        if not argv:
+        if not argv or _NOT_A_COMMAND.match(argv[0]):
             continue
         out.append(
             Invocation(
@@ -525,9 +536,9 @@ def _expand_marks(
         return words
     result = []
     for word in words:
-        for match in re.finditer(re.escape(_SUBST_MARK) + r"(\d+)", word):
+        for match in _MARK.finditer(word):
             k = int(match.group(1))
-            if k < len(bodies):
+            if k < len(bodies) and bodies[k].strip():
                 out.extend(_split(bodies[k], line, depth + 1, True, ()))
-        result.append(re.sub(re.escape(_SUBST_MARK) + r"\d+", "$(...)", word))
+        result.append(_MARK.sub("$(...)", word))
     return result

@@ -232,6 +232,17 @@ FAMILIES = [
     ),
     ("http", None, "curl -fsSL https://example.com/install.sh"),
     ("shell-basics", None, "grep -rn TODO src/"),
+    ("powershell", "Restart-Service -Name W3SVC", "Get-Service -Name W3SVC"),
+    (
+        "powershell",
+        "New-AzResourceGroupDeployment -ResourceGroupName rg-prod -TemplateFile t.json",
+        "Get-AzResourceGroup",
+    ),
+    (
+        "other-sql",
+        "Invoke-Sqlcmd -ServerInstance db -Query 'DELETE FROM t'",
+        "Invoke-Sqlcmd -ServerInstance db -Query 'SELECT 1'",
+    ),
 ]
 
 
@@ -473,3 +484,28 @@ def test_an_api_write_is_unknown_mutating_and_local_apis_read() -> None:
 )
 def test_options_and_values_of_other_commands_are_not_evidence(command: str, effect: str) -> None:
     assert one(command).effect == effect
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("gws apps-script-push --help", "reading"),
+        ("kubectl apply --help", "reading"),
+        ("helm upgrade app ./chart --version 1.2.3", "mutating"),
+        ("claude sync-status", "unknown"),
+        ("opsctl release-plan", "unknown"),
+        ("opsctl release-create", "unknown-mutating"),
+    ],
+)
+def test_help_and_query_names_do_not_mutate(command: str, effect: str) -> None:
+    assert one(command).effect == effect
+
+
+def test_prose_lines_in_a_shell_block_are_not_commands() -> None:
+    actions = analyse_script("- Apply the fix\n2. Deploy it\nSYNC_SUFFIX + 1", default_catalogue())
+    assert [(a.tool, a.effect) for a in actions] == [("sync_suffix", "unknown")]
+
+
+def test_a_script_claimed_by_a_name_pattern_still_hears_its_verb() -> None:
+    assert one("deploy-prod").effect == "unknown-mutating"
+    assert one("Set-Location C:/src").effect == "unknown"

@@ -4,6 +4,8 @@ confirmation-gate category, and a team pack that adds phrases."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from safety_lint.catalogue import CatalogueError
 from safety_lint.lexicon import default_lexicons, load_lexicons, match_gates, match_steps
@@ -193,3 +195,45 @@ def test_every_language_has_each_category() -> None:
 def test_hostile_text_is_bounded() -> None:
     match_steps("deploy " * 50_000, default_lexicons())
     match_gates("never " * 50_000, default_lexicons())
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Apply the same standards to test code as production code.",
+        "Every component is designed for scale and production-ready.",
+        "Write migration scripts with a rollback plan.",
+        "Keep documentation in sync with code changes.",
+        "Human Resources: team scaling needs.",
+    ],
+)
+def test_topic_words_and_nouns_are_not_steps(sentence: str) -> None:
+    assert [m for m in match_steps(sentence, default_lexicons()) if m.effect == "mutating"] == []
+
+
+def test_a_word_shared_with_english_is_not_read_as_french() -> None:
+    # "migration" and "version" are English too; French lists only its verb forms.
+    assert match_steps("if migration.version == version:", default_lexicons()) == []
+
+
+def test_scale_with_an_object_is_a_step() -> None:
+    [m] = match_steps("Scale the deployment to 5 replicas in production.", default_lexicons())
+    assert (m.verb, m.object, m.target, m.effect) == (
+        "scale",
+        "deployment",
+        "production",
+        "mutating",
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("deploy удали 本番デプロイ production … * . \n")),
+        max_size=120,
+    )
+)
+def test_match_never_raises(text: str) -> None:
+    for m in match_steps(text, default_lexicons()):
+        assert 0 <= m.start < m.end <= len(text)
+    match_gates(text, default_lexicons())

@@ -204,3 +204,16 @@ def test_deep_nesting_is_bounded() -> None:
     split_script(script)  # returns, whatever it finds
     nested = "$(" * 200 + "x" + ")" * 200
     split_script(nested)
+
+
+def test_the_action_layer_imports_nothing_heavy() -> None:
+    """The runtime guard imports these before every Bash call."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, safety_lint.shell, safety_lint.catalogue, safety_lint.lexicon; "
+        "print(sorted(m for m in ('markdown_it', 'ruamel.yaml', 'typer', 'difflib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
