@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ..targets import name_parts
+
 Key = frozenset[str]
 PRODUCTION = "prod"
 # Names of environments that are not production: a reply naming one moves the target away.
@@ -25,7 +27,6 @@ OTHER_ENVIRONMENTS = {
     "sandbox": "sandbox",
     "preview": "preview",
 }
-_PARTS = re.compile(r"[a-z]+")  # as catalogue.is_production reads name parts
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")
 # `--environment=prod`, `env: staging`, `ENVIRONMENT=test`, `target prod`, `-e prod` is too
 # ambiguous and is not read.
@@ -39,7 +40,7 @@ _EXPLICIT = re.compile(
 
 def key(value: str, patterns: Sequence[str]) -> Key:
     parts = set()
-    for part in _PARTS.findall(value.lower()):
+    for part in name_parts(value):  # the parts the action layer's is_production reads
         if part in patterns:
             parts.add(PRODUCTION)
         else:
