@@ -445,3 +445,10 @@ def test_kube_context_set_by_an_earlier_call_counts() -> None:
 def test_exported_variables_do_not_outlive_the_call() -> None:
     assert decision(run(payload("export AWS_PROFILE=prod"))) == "none"
     assert decision(run(payload("aws s3 rm s3://acme-data/x"))) == "none"
+
+
+def test_several_production_targets_are_a_batch() -> None:
+    one = "kubectl apply -f x --context prod && helm upgrade api ./c --kube-context prod"
+    assert "batch impact" not in reason(run(payload(one)))
+    two = "kubectl apply -f x --context prod-eu && kubectl apply -f x --context prod-us"
+    assert "Have you reviewed the batch impact (N datasets)? (y/n)" in reason(run(payload(two)))

@@ -151,11 +151,14 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
         return None
     from . import protocol
     from .confirm import find
-    from .targets import key
+    from .targets import key, same
     from .transcript import read_turns
 
     wanted = {key(t, opts.patterns) for f in findings for t in f.targets}
-    batch = any(f.scope_all for f in findings) or len(wanted) > 1
+    # A batch: the tool's own fan-out flag, or production targets that are not one target.
+    batch = any(f.scope_all for f in findings) or any(
+        not same(a, b) for a in wanted for b in wanted
+    )
     shown, where = _describe(findings)
     found = None
     notes: list[str] = []
