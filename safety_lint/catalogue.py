@@ -74,6 +74,10 @@ class Action:
     line: int
     text: str
     rule_id: str
+    # From the invocation: peeled wrappers (`xargs`, `watch`, `sudo`...: `xargs` fans out) and
+    # whether it came from a nested string (`bash -c`, `$(...)`).
+    wrappers: tuple[str, ...] = ()
+    nested: bool = False
 
 
 @dataclass(frozen=True)
@@ -325,6 +329,8 @@ def _action(
         line=inv.line,
         text=inv.text,
         rule_id=rule_id,
+        wrappers=inv.wrappers,
+        nested=inv.nested,
     )
 
 
@@ -461,3 +467,28 @@ def explain(action: Action) -> str:
     return f"{action.line}: {action.effect}: {action.tool} {action.subcommand}".rstrip() + (
         f"{where} [{action.rule_id}]"
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m safety_lint.catalogue [--rules DIR] 'COMMAND'...`: what the catalogue makes
+    of a command, one line per simple command, for a team checking its own entries."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m safety_lint.catalogue")
+    parser.add_argument("commands", nargs="+", help="shell commands (quote each one)")
+    parser.add_argument("--rules", action="append", default=[], help="a team's rule folder")
+    options = parser.parse_args(argv)
+    try:
+        catalogue = catalogue_for([Path(p) for p in options.rules])
+    except CatalogueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for command in options.commands:
+        for action in analyse_script(command, catalogue):
+            print(explain(action))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

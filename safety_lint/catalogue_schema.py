@@ -59,6 +59,7 @@ FAMILY = (
     "mutating",
     "reading",
     "unknown-mutating",
+    "unknown",
     "hosts",
     "inner-options",
     "tool-patterns",
@@ -188,7 +189,7 @@ def _rules(r: _Reader, node: Mapping[str, Any], fid: str) -> list[Rule]:
         )
     # The shorthand lists: literal subcommands (longest first), then globs in file order.
     short: list[Rule] = []
-    for effect in ("mutating", "unknown-mutating", "reading"):
+    for effect in ("mutating", "unknown-mutating", "unknown", "reading"):
         for sub in r.strings(node, effect):
             pattern = tuple(sub.lower().split())
             short.append(Rule(id=_rule_id(pattern), pattern=pattern, effect=effect))
@@ -280,6 +281,9 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         r.keys(body, TOP, "the catalogue")
         for key in lists:
             lists[key].extend(r.strings(body, key))
+        for key in ("target-keys", "target-env"):
+            for pattern in r.strings(body, key):
+                r.regex(body, key, pattern)  # a bad pattern is reported where it is written
         if "sql" in body:
             r.keys(body["sql"], tuple(sql), "'sql'")
             for key in sql:
@@ -300,9 +304,6 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
                 families[family.id] = _merged(families[family.id], family, node)
             else:
                 families[family.id] = family  # a known id: the team's family replaces it
-    for key in ("target-keys", "target-env"):
-        for pattern in lists[key]:
-            _Reader("catalogue").regex({}, key, pattern)
     by_tool: dict[str, Family] = {}
     for family in families.values():
         for tool in family.tools:

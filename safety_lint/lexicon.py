@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from safety_lint.catalogue import CatalogueError, Effect
@@ -56,7 +56,7 @@ class _Category:
     tried (one big alternation of every phrase is twenty times slower)."""
 
     spaced: bool
-    phrases: tuple[tuple[str, re.Pattern[str], str], ...]  # (id, regex, key)
+    phrases: tuple[tuple[str, str, str], ...]  # (id, regular expression, key)
     index: Mapping[str, tuple[int, ...]]  # key -> phrase numbers (spaced languages)
 
 
@@ -115,9 +115,16 @@ def compile_category(entries: Mapping[str, Sequence[str]], spaced: bool) -> _Cat
             key = _key(entry)
             if not key:
                 continue
-            phrases.append((cid, re.compile(_phrase(entry, spaced), re.IGNORECASE), key))
+            phrases.append((cid, _phrase(entry, spaced), key))
             index.setdefault(key, []).append(len(phrases) - 1)
     return _Category(spaced, tuple(phrases), {k: tuple(v) for k, v in index.items()})
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A phrase compiled when a text first has a word it may start at: loading the lexicons
+    compiles nothing (a thousand phrases), matching compiles only what it meets."""
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _found(category: _Category, text: str) -> list[tuple[str, int, int]]:
@@ -131,15 +138,15 @@ def _found(category: _Category, text: str) -> list[tuple[str, int, int]]:
                 n for size in range(1, KEY + 1) for n in category.index.get(lowered[:size], ())
             }
             for n in numbers:
-                cid, regex, _ = category.phrases[n]
-                match = regex.match(text, word.start())
+                cid, pattern, _ = category.phrases[n]
+                match = _compiled(pattern).match(text, word.start())
                 if match:
                     hits.append((match.start(), match.end(), cid))
     else:
         lowered = text.lower()
-        for cid, regex, key in category.phrases:
+        for cid, pattern, key in category.phrases:
             if key in lowered:
-                hits.extend((m.start(), m.end(), cid) for m in regex.finditer(text))
+                hits.extend((m.start(), m.end(), cid) for m in _compiled(pattern).finditer(text))
     hits.sort(key=lambda h: (h[0], h[0] - h[1], h[2]))
     out: list[tuple[str, int, int]] = []
     end = -1
@@ -191,7 +198,9 @@ def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
     for language, verbs in found:
         for verb, start, end in verbs:
             left, right = _sentence(text, start, end)
-            obj = _nearest(objects, start, left, right)
+            # The verb's first word is no object ("deployments to production"); an object in
+            # the gap of a separable verb is ("rolle den Dienst … aus").
+            obj = _nearest([o for o in objects if not o[1] <= start < o[2]], start, left, right)
             target = _nearest(targets, start, left, right)
             live = obj is not None or (target is not None and target not in LOCAL_TARGETS)
             effect: Effect = (

@@ -275,6 +275,12 @@ def _shell_string(words: list[str]) -> str | None:
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
 _SEPARATORS = frozenset({"&&", "||", ";", ";;", ";&", ";;&", "|", "|&", "&", "(", ")", "\n"})
 _REDIRECT = re.compile(r"^[0-9]*(<<<|<<-?|<>|>>?\|?|<|&>>?|>&|<&)$")
+# A console session's prompt before the command (`$ kubectl apply`, `PS C:\> ...`,
+# `deploy@web-1:~$ ...`). Not `#` (a comment) nor `>` (a continuation or a quote).
+_PROMPT = re.compile(
+    r"^\s*(?:\$|%|\u276f|\u279c|\u03bb|PS(?: [^>\n]*)?>"
+    r"|(?:\([\w.-]+\)\s?)?[\w.-]+@[\w.-]+(?::[^\s$#]*)?[$#])\s+"
+)
 _SUBST_MARK = "\x00S"
 _MARK = re.compile(re.escape(_SUBST_MARK) + r"(\d+)")
 # Substitutions of one line that are split again; a line of ten thousand backticks is not a
@@ -307,7 +313,7 @@ def _split(
     i = 0
     while i < len(lines):
         start = i
-        logical = lines[i]
+        logical = _PROMPT.sub("", lines[i], count=1)
         state = moves[i][""]
         i += 1
         for _ in range(MAX_JOIN):

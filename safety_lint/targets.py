@@ -103,6 +103,14 @@ def find_targets(
                 key, _, inner = value.partition("=")
                 if inner and catalogue.target_keys.search(key.lower()):
                     found.append(inner)
+            elif (
+                value
+                and not value.startswith("-")
+                and not any(ch.isspace() for ch in value)
+                and is_production(value, catalogue.production)
+            ):
+                # `-f k8s/overlays/prod/`, `--values values-prd.yaml`: a file for production.
+                found.append(value)
         elif eq and re.match(r"^[A-Za-z_][\w.-]*$", name):  # make ENV=prod, env=prod
             if value and catalogue.target_keys.search(name.lower()):
                 found.append(value)

@@ -70,12 +70,12 @@ FAMILIES = [
         "az webapp show -g rg-prod -n app",
     ),
     ("docker", "docker push registry.example.com/app:1.2", "docker build -t app ."),
-    ("docker", "docker --context prod run -d app", "docker run --rm -it app pytest"),
-    ("docker", "docker compose -f docker-compose.prod.yml up -d", "docker compose up -d"),
+    ("docker", "docker --context prod run -d app", "docker ps -a"),
+    ("docker", "docker compose -f docker-compose.prod.yml up -d", "docker compose logs -f"),
     (
         "docker-compose",
         "docker-compose -f docker-compose.production.yml up -d",
-        "docker-compose up",
+        "docker-compose ps",
     ),
     ("systemd", "sudo systemctl start postgresql", "systemctl status postgresql"),
     ("systemd", "sudo service nginx restart", "service nginx status"),
@@ -233,6 +233,16 @@ FAMILIES = [
     ("http", None, "curl -fsSL https://example.com/install.sh"),
     ("shell-basics", None, "grep -rn TODO src/"),
     ("powershell", "Restart-Service -Name W3SVC", "Get-Service -Name W3SVC"),
+    ("ansible-tools", None, "ansible-lint site.yml"),
+    ("doctl", "doctl apps create-deployment 123", "doctl apps list"),
+    ("doctl", "doctl compute droplet delete web-1", "doctl compute droplet list"),
+    ("image-builders", "nixos-rebuild switch --target-host prod-1", "packer validate ."),
+    ("mysql-admin", "mysqladmin -h db drop app", "mysqldump -h db app"),
+    ("postgres-admin", "dropdb -h db.prod app", "pg_dump -h db.prod app"),
+    ("nats", "nats stream rm ORDERS", "nats stream ls"),
+    ("registry-tools", "crane copy a/b:1 c/d:1", "crane manifest a/b:1"),
+    ("release-tools", "npx semantic-release", "npx semantic-release --help"),
+    ("task-runners", None, "make build"),
     (
         "powershell",
         "New-AzResourceGroupDeployment -ResourceGroupName rg-prod -TemplateFile t.json",
@@ -340,6 +350,9 @@ def test_unknown_tools_without_verbs_are_not_mutating(command: str) -> None:
         ),
         ("ssh deploy@web-1 'sudo systemctl restart app'", ("web-1",)),
         ("dbt test", ()),
+        ("kubectl apply -f k8s/overlays/prod/", ("k8s/overlays/prod/",)),
+        ("helm upgrade app ./c --values values-prd.yaml", ("values-prd.yaml",)),
+        ("git commit -m 'fix the prod bug'", ()),
     ],
 )
 def test_targets(command: str, targets: tuple[str, ...]) -> None:
@@ -472,7 +485,7 @@ def test_an_api_write_is_unknown_mutating_and_local_apis_read() -> None:
 @pytest.mark.parametrize(
     ("command", "effect"),
     [
-        ("docker run --rm -v x:/w alpine sh -c 'ls'", "reading"),  # -c of sh, not docker
+        ("docker run --rm -v x:/w alpine sh -c 'ls'", "unknown"),  # -c of sh, not docker
         ("docker --context prod run -d app", "mutating"),
         ("ffmpeg -i in.wav -af a=1:release=50 out.wav", "unknown"),  # a value, not a verb
         ("droid exec 'migrate the database schema'", "unknown"),
@@ -509,3 +522,63 @@ def test_prose_lines_in_a_shell_block_are_not_commands() -> None:
 def test_a_script_claimed_by_a_name_pattern_still_hears_its_verb() -> None:
     assert one("deploy-prod").effect == "unknown-mutating"
     assert one("Set-Location C:/src").effect == "unknown"
+
+
+def test_parallel_ssh_is_fan_out() -> None:
+    action = one("pssh -h hosts.txt 'sudo systemctl restart app'")
+    assert action.effect == "unknown-mutating" and action.scope_all
+
+
+def test_explain_names_line_effect_targets_and_rule() -> None:
+    from safety_lint.catalogue import explain
+
+    [action] = analyse_script(
+        "kubectl --context acme-prd apply -f x", default_catalogue(), first_line=7
+    )
+    assert explain(action) == "7: mutating: kubectl apply on acme-prd [kubernetes.apply]"
+
+
+def test_actions_carry_their_wrappers() -> None:
+    [action] = analyse_script("cat pods.txt | xargs -n1 kubectl delete pod", default_catalogue())[
+        -1:
+    ]
+    assert action.effect == "mutating" and action.wrappers == ("xargs",) and not action.nested
+    [inner] = analyse_script("sudo bash -c 'systemctl restart app'", default_catalogue())
+    assert inner.wrappers == ("sudo", "bash -c") and inner.nested
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("go run ./cmd/deploy --env prod", "unknown-mutating"),
+        ("cargo run --bin migrate", "unknown-mutating"),
+        ("go run ./cmd/server", "unknown"),
+        ("go test ./...", "reading"),
+    ],
+)
+def test_programs_run_by_a_build_tool_are_judged_by_name(command: str, effect: str) -> None:
+    assert one(command).effect == effect
+
+
+def test_no_tool_is_claimed_by_two_families_and_no_rule_shadows_another() -> None:
+    owners: dict[str, str] = {}
+    for family in default_catalogue().families:
+        for tool in family.tools:
+            assert tool not in owners, (tool, owners.get(tool), family.id)
+            owners[tool] = family.id
+        seen: dict[tuple[str, ...], str] = {}
+        for rule in family.rules:
+            if rule.when or rule.unless or rule.effect == "by-name":
+                continue
+            assert seen.setdefault(rule.pattern, rule.effect) == rule.effect, (
+                family.id,
+                rule.pattern,
+            )
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["docker run -d app", "docker compose up -d", "docker-compose down", "sudo docker restart app"],
+)
+def test_containers_on_this_machine_are_unknown(command: str) -> None:
+    assert one(command).effect == "unknown"

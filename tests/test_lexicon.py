@@ -21,6 +21,13 @@ STEPS = [
         None,
     ),
     ("en", "Roll back the deployment on the prod cluster.", "rollback", "deployment", "production"),
+    (
+        "en",
+        "Handles deployments to production for the billing service.",
+        "deploy",
+        "service",
+        "production",
+    ),
     ("ru", "Разверни сервис в production.", "deploy", "service", "production"),
     (
         "ru",
@@ -118,6 +125,8 @@ def test_object_and_target_must_be_in_the_same_sentence() -> None:
             "Explicit confirmation for state-changing operations: delete pod, scale, apply manifests.",
         ),
         ("en", "Always ask for confirmation before restarting anything."),
+        ("en", "Every state-changing operation needs the user's go-ahead."),
+        ("ru", "Получи подтверждение перед удалением ресурсов."),
         ("ru", "Требуется явное подтверждение для операций, изменяющих состояние."),
         ("de", "Zustandsändernde Operationen erfordern eine ausdrückliche Bestätigung."),
         ("fr", "Demander confirmation avant toute suppression."),
@@ -237,3 +246,10 @@ def test_match_never_raises(text: str) -> None:
     for m in match_steps(text, default_lexicons()):
         assert 0 <= m.start < m.end <= len(text)
     match_gates(text, default_lexicons())
+
+
+def test_german_separable_perform_deployment() -> None:
+    [m] = match_steps(
+        "Der Agent führt Deployments des Dienstes in Produktion durch.", default_lexicons()
+    )
+    assert (m.language, m.verb, m.target, m.effect) == ("de", "deploy", "production", "mutating")

@@ -217,3 +217,18 @@ def test_the_action_layer_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("line", "argv"),
+    [
+        ("$ kubectl apply -f x", ("kubectl", "apply", "-f", "x")),
+        ("% terraform apply", ("terraform", "apply")),
+        ("PS C:\\> Restart-Service W3SVC", ("Restart-Service", "W3SVC")),
+        ("deploy@web-1:~$ sudo systemctl restart app", ("systemctl", "restart", "app")),
+        ("(venv) me@laptop:~/src$ alembic upgrade head", ("alembic", "upgrade", "head")),
+        ("$HOME/bin/deploy prod", ("$HOME/bin/deploy", "prod")),
+    ],
+)
+def test_console_prompts_are_not_the_command(line: str, argv: tuple[str, ...]) -> None:
+    assert argvs(line) == [argv]
