@@ -78,6 +78,7 @@ class Action:
     # whether it came from a nested string (`bash -c`, `$(...)`).
     wrappers: tuple[str, ...] = ()
     nested: bool = False
+    in_loop: bool = False  # inside a shell loop: run once per item (a fan-out)
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,7 @@ def _action(
         rule_id=rule_id,
         wrappers=inv.wrappers,
         nested=inv.nested,
+        in_loop=inv.in_loop,
     )
 
 

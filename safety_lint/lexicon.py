@@ -127,19 +127,29 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-def _found(category: _Category, text: str) -> list[tuple[str, int, int]]:
+def _words(text: str) -> list[tuple[int, tuple[str, ...]]]:
+    """Each word's start and its first 1..KEY letters (lower-case), the keys of the index:
+    computed once per text, shared by every language and category."""
+    out = []
+    for word in _WORD.finditer(text):
+        lowered = word.group(0)[:KEY].lower()
+        out.append((word.start(), tuple(lowered[:size] for size in range(1, len(lowered) + 1))))
+    return out
+
+
+def _found(
+    category: _Category, text: str, words: list[tuple[int, tuple[str, ...]]] | None = None
+) -> list[tuple[str, int, int]]:
     """(id, start, end) of each phrase found; at one place the longest phrase wins and
     matches do not overlap."""
     hits: list[tuple[int, int, str]] = []
     if category.spaced:
-        for word in _WORD.finditer(text):
-            lowered = word.group(0).lower()
-            numbers = {
-                n for size in range(1, KEY + 1) for n in category.index.get(lowered[:size], ())
-            }
+        index = category.index
+        for start, keys in _words(text) if words is None else words:
+            numbers = {n for key in keys for n in index.get(key, ())}
             for n in numbers:
                 cid, pattern, _ = category.phrases[n]
-                match = _compiled(pattern).match(text, word.start())
+                match = _compiled(pattern).match(text, start)
                 if match:
                     hits.append((match.start(), match.end(), cid))
     else:
@@ -177,16 +187,17 @@ def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
     Sorted by position."""
     text = sentence[:MAX_CHARS]
     out: list[StepMatch] = []
-    found = [(language, _found(language.verbs, text)) for language in lexicons.languages]
+    words = _words(text)
+    found = [(language, _found(language.verbs, text, words)) for language in lexicons.languages]
     if not any(verbs for _, verbs in found):
         return out
     # Objects and targets of any language: prose mixes them ("задеплой service в prod").
-    objects = [hit for language in lexicons.languages for hit in _found(language.objects, text)]
-    masks = [hit for language in lexicons.languages for hit in _found(language.non_targets, text)]
+    objects = [h for lang in lexicons.languages for h in _found(lang.objects, text, words)]
+    masks = [h for lang in lexicons.languages for h in _found(lang.non_targets, text, words)]
     targets = [
         (cid, s, e)
         for language in lexicons.languages
-        for cid, s, e in _found(language.targets, text)
+        for cid, s, e in _found(language.targets, text, words)
         if not any(ms <= s and e <= me for _, ms, me in masks)  # "production-ready code"
     ]
     # "环境" inside "生产环境" is the target, not an object of its own.
@@ -232,8 +243,9 @@ def match_gates(sentence: str, lexicons: Lexicons) -> list[GateMatch]:
     """Phrases that describe a confirmation gate before state changes."""
     text = sentence[:MAX_CHARS]
     out = []
+    words = _words(text)
     for language in lexicons.languages:
-        for _, start, end in _found(language.gates, text):
+        for _, start, end in _found(language.gates, text, words):
             out.append(GateMatch(language.code, text[start:end], start, end))
     out.sort(key=lambda m: (m.start, m.language))
     return out

@@ -33,6 +33,7 @@ class Invocation:
     text: str
     nested: bool
     heredoc: str = ""  # the body of `<<EOF` (or a `<<<` string) fed to this command
+    in_loop: bool = False  # inside `for`/`while`/`until ... do ... done` (a fan-out)
 
 
 def tool_name(argv0: str) -> str:
@@ -166,6 +167,7 @@ _KEYWORDS = frozenset(
         "esac",
     ]
 )
+_LOOP_HEADS = frozenset(["for", "while", "until", "select"])
 _SKIP_COMMANDS = frozenset(["for", "case", "select", "function"])
 
 
@@ -301,11 +303,17 @@ def split_script(script: str, first_line: int = 1) -> list[Invocation]:
 
 
 def _split(
-    script: str, first_line: int, depth: int, nested: bool, wrappers: tuple[str, ...]
+    script: str,
+    first_line: int,
+    depth: int,
+    nested: bool,
+    wrappers: tuple[str, ...],
+    in_loop: bool = False,
 ) -> list[Invocation]:
     out: list[Invocation] = []
     if depth > MAX_DEPTH:
         return out
+    loops = [1 if in_loop else 0]  # open loops, carried from line to line
     lines = script.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # How each line changes the quote state ("" / "'" / '"'), for the three states it can be
     # entered in: finding where an open quote closes is then a walk over these, not a rescan.
@@ -352,7 +360,7 @@ def _split(
         heredoc_line = first_line + start + logical.count("\n") + 1
         out.extend(
             _split_logical(
-                logical, first_line + start, depth, nested, wrappers, bodies, heredoc_line
+                logical, first_line + start, depth, nested, wrappers, bodies, heredoc_line, loops
             )
         )
     return out
@@ -471,6 +479,7 @@ def _split_logical(
     wrappers: tuple[str, ...],
     heredocs: list[str],
     heredoc_line: int,
+    loops: list[int],
 ) -> list[Invocation]:
     out: list[Invocation] = []
     text, bodies = _prescan(text)
@@ -499,6 +508,11 @@ def _split_logical(
         commands[-1].append(token)
     for index, words in enumerate(commands):
         words = [w for w in words if w]
+        if words and words[0] in _LOOP_HEADS:
+            loops[0] += 1
+        elif words and words[0] == "done":
+            loops[0] = max(0, loops[0] - 1)
+        in_loop = loops[0] > 0
         if not words or tool_name(words[0]) in _SKIP_COMMANDS:
             # `for x in a b; do` - the loop head is not a command; the body follows `;`.
             continue
@@ -506,12 +520,14 @@ def _split_logical(
         argv, env, peeled, nested_scripts = _peel(words)
         all_wrappers = (*wrappers, *peeled)
         for script in nested_scripts:
-            out.extend(_split(script, line, depth + 1, True, all_wrappers))
+            out.extend(_split(script, line, depth + 1, True, all_wrappers, in_loop))
         heredoc = inputs.get(index, "")
         if argv and heredoc and _reads_script_from_stdin(argv):
             # `bash <<EOF`, `sudo sh -s <<EOF`: the body is commands.
             name = tool_name(argv[0])
-            out.extend(_split(heredoc, heredoc_line, depth + 1, True, (*all_wrappers, name)))
+            out.extend(
+                _split(heredoc, heredoc_line, depth + 1, True, (*all_wrappers, name), in_loop)
+            )
             continue
         if not argv or _NOT_A_COMMAND.match(argv[0]):
             continue
@@ -524,6 +540,7 @@ def _split_logical(
                 text=shlex.join(words)[:500],
                 nested=nested,
                 heredoc=heredoc,
+                in_loop=in_loop,
             )
         )
     return out

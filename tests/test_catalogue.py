@@ -582,3 +582,10 @@ def test_no_tool_is_claimed_by_two_families_and_no_rule_shadows_another() -> Non
 )
 def test_containers_on_this_machine_are_unknown(command: str) -> None:
     assert one(command).effect == "unknown"
+
+
+def test_an_action_in_a_loop_says_so() -> None:
+    [action] = analyse_script(
+        "for c in a b; do kubectl --context $c apply -f x; done", default_catalogue()
+    )
+    assert action.effect == "mutating" and action.in_loop

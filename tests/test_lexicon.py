@@ -70,6 +70,24 @@ STEPS = [
         "production",
     ),
     ("ja", "データベースのマイグレーションを実行する", "migrate", "database", None),
+    ("pt", "Implante o serviço em produção.", "deploy", "service", "production"),
+    ("pt", "O agente desliga o servidor de produção.", "stop", "server", "production"),
+    ("it", "Rilascia il servizio in produzione.", "deploy", "service", "production"),
+    (
+        "it",
+        "L'agente cancella la tabella nel database di produzione.",
+        "delete",
+        "table",
+        "production",
+    ),
+    ("ko", "서비스를 운영 환경에 배포한다", "deploy", "service", "production"),
+    (
+        "ko",
+        "이 에이전트는 프로덕션 데이터베이스를 롤백합니다.",
+        "rollback",
+        "database",
+        "production",
+    ),
 ]
 
 
@@ -133,6 +151,9 @@ def test_object_and_target_must_be_in_the_same_sentence() -> None:
         ("es", "Pide confirmación antes de eliminar recursos."),
         ("zh", "删除或扩容前需要用户确认。"),
         ("ja", "状態を変更する操作は実行前に確認してください。"),
+        ("pt", "Peça confirmação antes de excluir recursos."),
+        ("it", "Chiedi conferma prima di eliminare risorse."),
+        ("ko", "상태를 변경하는 작업은 실행 전 확인이 필요합니다."),
     ],
 )
 def test_confirmation_gates(language: str, sentence: str) -> None:

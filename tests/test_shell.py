@@ -232,3 +232,19 @@ def test_the_action_layer_imports_nothing_heavy() -> None:
 )
 def test_console_prompts_are_not_the_command(line: str, argv: tuple[str, ...]) -> None:
     assert argvs(line) == [argv]
+
+
+def test_commands_inside_a_loop_are_marked() -> None:
+    script = (
+        "for ns in a b; do kubectl -n $ns rollout restart deploy/x; done\n"
+        "while read h; do\n  ssh $h 'sudo systemctl restart app'\ndone < hosts.txt\n"
+        "kubectl get pods"
+    )
+    assert [(i.argv[0], i.in_loop) for i in split_script(script)] == [
+        ("kubectl", True),
+        ("read", True),
+        ("ssh", True),
+        ("kubectl", False),
+    ]
+    [nested] = split_script("for x in 1 2; do bash -c 'kubectl delete pod $x'; done")
+    assert nested.in_loop and nested.nested
