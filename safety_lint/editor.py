@@ -147,11 +147,15 @@ def declare_class(project: Project, linted: Linted, cls: str) -> str | None:
     lines = lines_with_endings(linted.text)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     fm = doc.frontmatter
-    if fm.start_line and fm.end_line:
-        at, insert = fm.end_line - 1, [f"safety-class: {cls}{newline}"]
+    line = f"safety-class: {cls}{newline}"
+    declared = fm.key_lines.get("safety-class", 0)
+    if declared and lines[declared - 1].startswith("safety-class:"):  # a value not a class
+        ending = lines[declared - 1][len(lines[declared - 1].rstrip("\r\n")) :]
+        fixed = "".join([*lines[: declared - 1], line.rstrip("\r\n") + ending, *lines[declared:]])
+    elif fm.start_line and fm.end_line:
+        fixed = "".join([*lines[: fm.end_line - 1], line, *lines[fm.end_line - 1 :]])
     else:
-        at, insert = 0, [f"---{newline}", f"safety-class: {cls}{newline}", f"---{newline}"]
-    fixed = "".join(lines[:at] + insert + lines[at:])
+        fixed = "".join([f"---{newline}", line, f"---{newline}", *lines])
     again = lint_text(project, doc.target, fixed)
     if again.result.cls != cls or again.result.class_source != "declared":
         return None  # e.g. a flow-style frontmatter mapping: leave it to the author
