@@ -6,7 +6,7 @@ data except `load_project`, which reads the repository once (the server refreshe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -56,9 +56,12 @@ def selector_for(pack: RulePack, config: Config) -> Selector:
     )
 
 
-def project_root(path: Path) -> Path:
-    """The root `check` would use for this one file."""
-    return root_for_files([path], path.parent).absolute()
+def project_root(path: Path, folders: Sequence[Path] = ()) -> Path:
+    """The root `check` would use for this one file when run from the editor's workspace
+    folder that holds it (the innermost), else from the file's folder."""
+    holding = [f for f in folders if path.is_relative_to(f)]
+    cwd = max(holding, key=lambda f: len(f.parts)) if holding else path.parent
+    return root_for_files([path], cwd).absolute()
 
 
 def load_project(root: Path) -> Project:

@@ -105,8 +105,13 @@ class SafetyLintServer(LanguageServer):
             data={"requirement": v.requirement, "fixable": v.fixable},
         )
 
+    def root_of(self, path: Path) -> Path:
+        folders = [to_fs_path(f.uri) for f in self.workspace.folders.values()]
+        folders.append(self.workspace.root_path)
+        return project_root(path, [Path(f).absolute() for f in folders if f])
+
     def project_of(self, path: Path) -> Project:
-        root = project_root(path)
+        root = self.root_of(path)
         if root not in self.projects:
             self.projects[root] = load_project(root)
         return self.projects[root]
@@ -310,7 +315,7 @@ def make_server() -> SafetyLintServer:
         uri = params.text_document.uri
         path = to_fs_path(uri)
         if path is not None and changes_facts(Path(path)):
-            ls.refresh(project_root(Path(path).absolute()))  # re-lints this file too
+            ls.refresh(ls.root_of(Path(path).absolute()))  # re-lints this file too
         ls.publish(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)

@@ -407,3 +407,18 @@ def test_check_does_not_import_the_server() -> None:
         check=False,
     )
     assert out.stdout.strip().endswith("CLEAN"), out.stdout[-200:]
+
+
+def test_without_git_the_workspace_folder_decides_the_root(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    (root / ".git").rmdir()
+    nested = root / ".claude" / "commands" / "team" / "release.md"
+    nested.parent.mkdir()
+    (root / ".claude" / "commands" / "release.md").rename(nested)
+
+    async def scenario(s: Session) -> None:
+        await s.start(root)
+        assert [d.code for d in await s.diagnostics(s.open(nested))] == ["PS101"]
+        await s.stop()
+
+    run(scenario)
