@@ -422,3 +422,27 @@ def test_without_git_the_workspace_folder_decides_the_root(tmp_path: Path) -> No
         await s.stop()
 
     run(scenario)
+
+
+def test_every_file_of_the_example_repository_gets_checks_verdict() -> None:
+    root = Path(__file__).parent.parent / "fixtures" / "example-repo"
+    files = {f["path"]: f for f in cli_json(root, root)["files"] if (root / f["path"]).is_file()}
+    assert len(files) > 10
+
+    async def scenario(s: Session) -> None:
+        await s.start(root)
+        for rel, expected in sorted(files.items()):
+            found = await s.diagnostics(s.open(root / rel))
+            assert [(d.code, d.range.start.line + 1, d.severity) for d in found] == [
+                (
+                    v["rule"],
+                    v["line"],
+                    lsp.DiagnosticSeverity.Warning
+                    if v["severity"] == "warning"
+                    else lsp.DiagnosticSeverity.Error,
+                )
+                for v in expected["violations"]
+            ], rel
+        await s.stop()
+
+    run(scenario)
