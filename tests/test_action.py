@@ -58,16 +58,10 @@ def action() -> dict[str, Any]:
     return YAML(typ="safe").load(ACTION.read_text())  # type: ignore[no-any-return]
 
 
-def validate(path: Path) -> subprocess.CompletedProcess[str]:
+def validate(path: Path, schema: str = "vendor.github-actions") -> subprocess.CompletedProcess[str]:
+    """check-jsonschema with the schema it bundles (from SchemaStore): no network."""
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "check_jsonschema",
-            "--builtin-schema",
-            "vendor.github-actions",
-            str(path),
-        ],
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
         capture_output=True,
         text=True,
         check=False,
@@ -216,3 +210,26 @@ def test_working_directory(runner: Runner, tmp_path: Path) -> None:
     code, log, out = runner.run(tmp_path / "mono", working_directory="service")
     assert code == 1 and "file=.claude/commands/release.md" in log
     assert out["sarif-file"] == str(tmp_path / "mono" / "service" / "safety-lint.sarif")
+
+
+def readme_block(lang: str, contains: str) -> str:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(rf"```{lang}\n(.*?)```", readme, re.S)
+    found = [b for b in blocks if contains in b]
+    assert len(found) == 1, f"{lang} block with {contains!r}"
+    return found[0]
+
+
+def test_the_readme_workflow_is_valid_and_uses_the_action_as_declared(tmp_path: Path) -> None:
+    text = readme_block("yaml", "upload-sarif")
+    workflow = tmp_path / "safety-lint.yml"
+    workflow.write_text(text)
+    out = validate(workflow, "vendor.github-workflows")
+    assert out.returncode == 0, out.stdout + out.stderr
+    steps = YAML(typ="safe").load(text)["jobs"]["lint"]["steps"]
+    [ours] = [s for s in steps if s.get("uses", "").startswith("safety-lint/safety-lint@")]
+    declared = action()
+    assert set(ours.get("with", {})) <= set(declared["inputs"])
+    for step_id, output in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", text):
+        assert step_id == ours["id"] and output in declared["outputs"]
+    assert "pip install safety-lint\n" not in text  # nothing that needs a registry release
