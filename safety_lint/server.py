@@ -116,10 +116,11 @@ class SafetyLintServer(LanguageServer):
             self.projects[root] = load_project(root)
         return self.projects[root]
 
-    def refresh(self, root: Path) -> None:
-        """Read the repository's facts again and re-lint its open files."""
+    def refresh(self, root: Path, also: str = "") -> None:
+        """Read the repository's facts again and re-lint its open files (and `also`)."""
         self.projects[root] = load_project(root)
-        for uri in sorted(u for u, (p, _) in self.linted.items() if p.root == root):
+        uris = {u for u, (p, _) in self.linted.items() if p.root == root}
+        for uri in sorted(uris | ({also} if also else set())):
             self.publish(uri)
 
     def diagnostics_for(self, uri: str, text: str) -> list[lsp.Diagnostic]:
@@ -315,8 +316,9 @@ def make_server() -> SafetyLintServer:
         uri = params.text_document.uri
         path = to_fs_path(uri)
         if path is not None and changes_facts(Path(path)):
-            ls.refresh(ls.root_of(Path(path).absolute()))  # re-lints this file too
-        ls.publish(uri)
+            ls.refresh(ls.root_of(Path(path).absolute()), also=uri)
+        else:
+            ls.publish(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SafetyLintServer, params: lsp.DidCloseTextDocumentParams) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
@@ -103,14 +104,17 @@ class Session:
         def on_log(params: lsp.LogMessageParams) -> None:
             pass
 
-    async def start(self, root: Path, debounce_ms: int = 50) -> lsp.InitializeResult:
+    async def start(
+        self, root: Path, debounce_ms: int = 50, encodings: list[str] | None = None
+    ) -> lsp.InitializeResult:
         await self.client.start_io(sys.executable, "-m", "safety_lint", "server")
         capabilities = lsp.ClientCapabilities(
             workspace=lsp.WorkspaceClientCapabilities(
                 did_change_watched_files=lsp.DidChangeWatchedFilesClientCapabilities(
                     dynamic_registration=True
                 )
-            )
+            ),
+            general=lsp.GeneralClientCapabilities(position_encodings=encodings),
         )
         result = await self.client.initialize_async(
             lsp.InitializeParams(
@@ -321,7 +325,7 @@ def test_changes_are_debounced(tmp_path: Path) -> None:
     root = repo(tmp_path)
 
     async def scenario(s: Session) -> None:
-        await s.start(root, debounce_ms=300)
+        await s.start(root, debounce_ms=800)
         uri = s.open(root / ".claude" / "commands" / "release.md")
         await s.diagnostics(uri)
         text = RELEASE
@@ -329,7 +333,7 @@ def test_changes_are_debounced(tmp_path: Path) -> None:
             text += "\nmore"
             s.change(uri, version, text)
         await s.diagnostics(uri, 2)
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(1.0)
         assert len(s.published[uri]) == 2  # one lint for the five changes
         assert s.published[uri][1].version == 6  # of the last text
         await s.stop()
@@ -446,3 +450,33 @@ def test_every_file_of_the_example_repository_gets_checks_verdict() -> None:
         await s.stop()
 
     run(scenario)
+
+
+@pytest.mark.parametrize(("encoding", "end"), [("utf-16", 12), ("utf-8", 14), ("utf-32", 11)])
+def test_ranges_count_in_the_negotiated_encoding(tmp_path: Path, encoding: str, end: int) -> None:
+    root = repo(tmp_path)
+    path = root / ".claude" / "commands" / "release.md"
+    text = RELEASE.replace("# Release\n", "# Release 🚀\n")  # outside the BMP: 2 UTF-16 units
+
+    async def scenario(s: Session) -> None:
+        init = await s.start(root, encodings=[encoding])
+        assert init.capabilities.position_encoding == encoding
+        [d] = await s.diagnostics(s.open(path, text))
+        assert (d.range.start, d.range.end) == (lsp.Position(6, 0), lsp.Position(6, end))
+        await s.stop()
+
+    run(scenario)
+
+
+def test_without_pygls_the_server_command_says_what_to_install() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['pygls'] = None\n"  # as if the server extra were not installed
+        "sys.argv = ['safety-lint', 'server']\n"
+        "from safety_lint.cli import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 2
+    assert "pip install 'safety-lint[server]'" in out.stderr
+    assert "Traceback" not in out.stderr
