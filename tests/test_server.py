@@ -364,6 +364,14 @@ def test_repository_facts_refresh_when_an_agent_appears(tmp_path: Path) -> None:
             )
         )
         assert "PS402" not in [d.code for d in await s.diagnostics(uri, 2)]
+        # Saving a .claude file reads the facts again too (for editors that do not watch).
+        agent.unlink()
+        s.client.text_document_did_save(
+            lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(uri))
+        )
+        assert "PS402" in [d.code for d in await s.diagnostics(uri, 3)]
+        await asyncio.sleep(0.2)
+        assert len(s.published[uri]) == 3  # one publication for the save
         await s.stop()
 
     run(scenario)
