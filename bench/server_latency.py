@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import subprocess
 import sys
@@ -125,19 +126,30 @@ def cold_check(root: Path, rel: str) -> float:
 
 
 def largest_corpus_repo() -> tuple[Path, str] | None:
+    """The corpus repository with the most agents, and its first command with a fixable
+    finding (so that the fix action has something to do)."""
     if not CORPUS.is_dir():
         return None
-    best: tuple[int, Path] | None = None
-    for repo in sorted(p for p in CORPUS.iterdir() if (p / ".claude" / "agents").is_dir()):
-        count = sum(1 for _ in (repo / ".claude" / "agents").rglob("*.md"))
-        if best is None or count > best[0]:
-            best = (count, repo)
-    if best is None:
+    repos = [p for p in CORPUS.iterdir() if (p / ".claude" / "agents").is_dir()]
+    if not repos:
         return None
-    commands = sorted((best[1] / ".claude").rglob("commands/**/*.md"))
-    agents = sorted((best[1] / ".claude" / "agents").rglob("*.md"))
-    file = (commands or agents)[0]
-    return best[1], file.relative_to(best[1]).as_posix()
+    repo = max(
+        sorted(repos), key=lambda p: sum(1 for _ in (p / ".claude" / "agents").rglob("*.md"))
+    )
+    command = [sys.executable, "-m", "safety_lint", "check", "--format", "json"]
+    out = subprocess.run(
+        [*command, "--root", str(repo), str(repo / ".claude" / "commands")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    files = json.loads(out.stdout)["files"]
+    fixable = [
+        f["path"]
+        for f in files
+        if f["kind"] == "command" and any(v.get("fixable") for v in f["violations"])
+    ]
+    return repo, (fixable or [f["path"] for f in files])[0]
 
 
 def ms(values: list[float]) -> str:
