@@ -21,6 +21,7 @@ from .fix import FixOutcome, fix_document
 from .model import CLASSES, Classification, Document, FileResult, Target
 from .parse import parse_text, unreadable
 from .rulepack import RulePack, RulePackError, default_pack
+from .runner import UsageError, make_selector
 from .text import lines_with_endings
 
 
@@ -39,24 +40,6 @@ class Project:
     problem: str = ""  # a configuration or rule-pack error: no file can be linted
 
 
-def selector_for(pack: RulePack, config: Config) -> Selector:
-    """The configuration's select / ignore / severity (what `check` uses with no options)."""
-
-    def code(key: str) -> str:
-        rule = pack.find(key)
-        if rule is None:
-            where = f" (in {config.source})" if config.source else ""
-            raise ConfigError(f"unknown rule '{key}'{where}")
-        return rule.code
-
-    return Selector(
-        frozenset(code(k) for k in config.select),
-        frozenset(code(k) for k in config.ignore),
-        {code(k): v for k, v in config.severity.items()},
-        config.require_reason,
-    )
-
-
 def project_root(path: Path, folders: Sequence[Path] = ()) -> Path:
     """The root `check` would use for this one file when run from the editor's workspace
     folder that holds it (the innermost), else from the file's folder."""
@@ -72,8 +55,8 @@ def load_project(root: Path) -> Project:
     try:
         config = load_config(root)
         pack = default_pack(tuple(config.rule_folders))
-        selector = selector_for(pack, config)
-    except (ConfigError, RulePackError) as err:
+        selector = make_selector(pack, config)
+    except (ConfigError, RulePackError, UsageError) as err:
         try:  # the bundled pack still says which files are ours, to show them the problem
             bundled: RulePack | None = default_pack()
         except RulePackError:

@@ -28,9 +28,9 @@ from .editor import (
     project_root,
     target_for,
 )
+from .formats.sarif import rule_help_uri
 from .model import CLASSES, Violation
 from .ruledoc import explain
-from .sarif import rule_help_uri
 from .text import lines_with_endings
 
 SOURCE = "safety-lint"
