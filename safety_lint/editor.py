@@ -1,7 +1,7 @@
 """What the language server asks of the engine, without any LSP types: lint an editor buffer
-the way `check` lints the file, the edits of `--fix` and of declaring a class. Pure over plain
-data except `load_project`, which reads the repository once (the server refreshes it when a
-`.claude` file or the configuration changes).
+the way `check` lints the file, the edits of `--fix` and of declaring a class. The only reads
+of the repository are `load_project` (once; again when a `.claude` file or the configuration
+changes) and `learn_agents` (each agent once, when a buffer first mentions it).
 """
 
 from __future__ import annotations
