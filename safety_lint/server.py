@@ -177,6 +177,21 @@ class SafetyLintServer(LanguageServer):
         loop = asyncio.get_running_loop()
         self.pending[uri] = loop.call_later(self.debounce, self.publish, uri)
 
+    def current(self, uri: str) -> tuple[Project, Linted] | None:
+        """The verdict of the text the editor has now: a code action's edits must apply to
+        it, so a lint still waiting for the typing to pause is done first."""
+        document = self.workspace.text_documents.get(uri)
+        entry = self.linted.get(uri)
+        if document is not None and (
+            uri in self.pending or entry is None or entry[1].text != document.source
+        ):
+            handle = self.pending.pop(uri, None)
+            if handle is not None:
+                handle.cancel()
+            self.publish(uri)
+            entry = self.linted.get(uri)
+        return entry
+
     def edit(self, uri: str, original: str, fixed: str) -> lsp.WorkspaceEdit:
         lines = lines_with_endings(original)
         edits = [
@@ -196,7 +211,7 @@ def code_actions(
     ls: SafetyLintServer, params: lsp.CodeActionParams
 ) -> list[lsp.CodeAction | lsp.Command]:
     uri = params.text_document.uri
-    entry = ls.linted.get(uri)
+    entry = ls.current(uri)
     if entry is None:
         return []
     project, linted = entry
@@ -256,7 +271,7 @@ def code_actions(
 
 def hover(ls: SafetyLintServer, params: lsp.HoverParams) -> lsp.Hover | None:
     """On a line with findings: each finding and its rule's `explain` documentation."""
-    entry = ls.linted.get(params.text_document.uri)
+    entry = ls.current(params.text_document.uri)
     if entry is None or entry[0].pack is None:
         return None
     project, linted = entry

@@ -488,3 +488,25 @@ def test_without_pygls_the_server_command_says_what_to_install() -> None:
     assert out.returncode == 2
     assert "pip install 'safety-lint[server]'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_code_action_during_typing_applies_to_the_text_the_editor_has(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    path = root / ".claude" / "commands" / "release.md"
+
+    async def scenario(s: Session) -> None:
+        await s.start(root, debounce_ms=5000)  # the lint of the change is still waiting
+        uri = s.open(path)
+        await s.diagnostics(uri)
+        edited = RELEASE.replace("---\n\n# Release", "---\n\nA note.\n\n# Release")
+        s.change(uri, 2, edited)  # the title moved from line 7 to line 9
+        assert await s.actions(uri, 6) == []
+        [action] = await s.actions(uri, 8)
+        assert [d.range.start.line for d in action.diagnostics] == [8]
+        fixed = apply_edits(edited, action.edit.changes[uri])
+        head, steps = edited.split("## Steps")
+        assert fixed.startswith(head) and fixed.endswith("## Steps" + steps)
+        assert "## ⚠️ PRODUCTION SAFETY ⚠️" in fixed
+        await s.stop()
+
+    run(scenario)
