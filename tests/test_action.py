@@ -233,3 +233,37 @@ def test_the_readme_workflow_is_valid_and_uses_the_action_as_declared(tmp_path: 
     for step_id, output in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", text):
         assert step_id == ours["id"] and output in declared["outputs"]
     assert "pip install safety-lint\n" not in text  # nothing that needs a registry release
+
+
+def test_a_git_url_with_a_commit_installs_a_working_safety_lint(tmp_path: Path) -> None:
+    """What the README's `pip install "git+https://...@REF"` does, with a local clone as the
+    remote: the package builds from git alone, rule pack included."""
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True, check=False
+    )
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    remote = tmp_path / "remote"
+    subprocess.run(["git", "clone", "-q", str(PROJECT), str(remote)], check=True)
+    target = tmp_path / "site"
+    url = f"git+file://{remote}@{head.stdout.strip()}"
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (target / "safety_lint" / "rules").glob("*.yaml"))
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import safety_lint.cli as c, sys; sys.argv=['safety-lint', 'rules']; c.main()",
+        ],
+        env={**os.environ, "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0 and "PS101" in run.stdout, run.stderr
