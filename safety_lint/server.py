@@ -65,7 +65,8 @@ class SafetyLintServer(LanguageServer):
         )
         self.debounce = DEBOUNCE_MS / 1000
         self.projects: dict[Path, Project] = {}
-        self.linted: dict[str, tuple[Project, Linted]] = {}
+        self.linted: dict[str, tuple[Project, Linted]] = {}  # what code actions work on
+        self.roots: dict[str, Path] = {}  # each open file of ours: its repository
         self.pending: dict[str, asyncio.TimerHandle] = {}
 
     # Positions: the engine counts code points; the client counts in the negotiated encoding.
@@ -119,7 +120,7 @@ class SafetyLintServer(LanguageServer):
     def refresh(self, root: Path, also: str = "") -> None:
         """Read the repository's facts again and re-lint its open files (and `also`)."""
         self.projects[root] = load_project(root)
-        uris = {u for u, (p, _) in self.linted.items() if p.root == root}
+        uris = {u for u, r in self.roots.items() if r == root}
         for uri in sorted(uris | ({also} if also else set())):
             self.publish(uri)
 
@@ -131,7 +132,9 @@ class SafetyLintServer(LanguageServer):
         target = target_for(project, Path(path).absolute())
         if target is None:
             self.linted.pop(uri, None)
+            self.roots.pop(uri, None)
             return []
+        self.roots[uri] = project.root
         if project.problem:  # the configuration is broken: say so where the author looks
             self.linted.pop(uri, None)
             return [
@@ -342,6 +345,7 @@ def make_server() -> SafetyLintServer:
         if handle is not None:
             handle.cancel()
         ls.linted.pop(uri, None)
+        ls.roots.pop(uri, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)

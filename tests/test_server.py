@@ -396,8 +396,25 @@ def test_a_broken_configuration_is_shown_on_the_file(tmp_path: Path) -> None:
 
     async def scenario(s: Session) -> None:
         await s.start(root)
-        [d] = await s.diagnostics(s.open(root / ".claude" / "commands" / "release.md"))
+        uri = s.open(root / ".claude" / "commands" / "release.md")
+        [d] = await s.diagnostics(uri)
         assert d.code == "configuration" and "exclud" in d.message
+        # Fixing the configuration is picked up without restarting the server.
+        config = root / ".safety-lint.yaml"
+        config.write_text("exclude: []\n")
+        config_uri = from_fs_path(str(config))
+        assert config_uri is not None
+        s.client.workspace_did_change_watched_files(
+            lsp.DidChangeWatchedFilesParams(
+                [lsp.FileEvent(uri=config_uri, type=lsp.FileChangeType.Changed)]
+            )
+        )
+        assert [x.code for x in await s.diagnostics(uri, 2)] == ["PS101"]
+        # Closing the file clears its diagnostics.
+        s.client.text_document_did_close(
+            lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri))
+        )
+        assert await s.diagnostics(uri, 3) == []
         await s.stop()
 
     run(scenario)
