@@ -527,3 +527,46 @@ def test_a_code_action_during_typing_applies_to_the_text_the_editor_has(tmp_path
         await s.stop()
 
     run(scenario)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_fix_at_the_end_of_a_file_without_a_final_newline(tmp_path: Path, newline: str) -> None:
+    root = repo(tmp_path)
+    path = root / ".claude" / "commands" / "ship.md"
+    text = newline.join(
+        [
+            "---",
+            "description: Ship it",
+            "safety-class: deployment",
+            "---",
+            "",
+            "# Ship",
+            "",
+            "Ships.",
+        ]
+    )
+    path.write_bytes(text.encode())
+    fixed_copy = tmp_path / "copy"
+    shutil.copytree(root, fixed_copy)
+    subprocess.run(
+        [sys.executable, "-m", "safety_lint", "check", "--fix", ".claude/commands/ship.md"],
+        cwd=fixed_copy,
+        capture_output=True,
+        check=False,
+    )
+    expected = (fixed_copy / ".claude" / "commands" / "ship.md").read_bytes().decode()
+    assert expected != text and not expected.endswith(newline)
+
+    async def scenario(s: Session) -> None:
+        await s.start(root)
+        uri = s.open(path, text)
+        codes = [d.code for d in await s.diagnostics(uri)]
+        assert "PS101" in codes
+        line = next(
+            d.range.start.line for d in s.published[uri][0].diagnostics if d.code == "PS101"
+        )
+        [action] = [a for a in await s.actions(uri, line) if a.is_preferred]
+        assert apply_edits(text, action.edit.changes[uri]) == expected
+        await s.stop()
+
+    run(scenario)
