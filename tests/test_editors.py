@@ -56,3 +56,11 @@ def test_zed_extension_starts_the_server_for_markdown() -> None:
     assert 'which("safety-lint")' in source and '"server".to_string()' in source
     [settings] = [json.loads(b) for b in blocks("json") if "language_servers" in b]
     assert server_id in settings["languages"]["Markdown"]["language_servers"]
+
+
+def test_the_install_lines_name_the_server_extra() -> None:
+    lines = re.findall(r"`(pip install [^`]*)`", EDITORS)
+    assert lines and all("safety-lint[server]" in line for line in lines)
+    pyproject = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))
+    server = pyproject["project"]["optional-dependencies"]["server"]
+    assert any(d.startswith("pygls") for d in server)
