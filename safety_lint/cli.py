@@ -491,6 +491,16 @@ def explain_command(
     typer.echo(explain(found, pack), nl=False)
 
 
+@app.command("server")
+def server_command() -> None:
+    """Run the language server (LSP over standard input and output) for editors."""
+    try:  # pygls is imported here only: `check` never pays for it
+        from .server import serve
+    except ImportError as err:
+        fail(f"the language server needs pygls ({err}): pip install 'safety-lint[server]'")
+    serve()
+
+
 @app.command(
     "guard",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
