@@ -57,6 +57,7 @@ class Part:
     heading: re.Pattern[str] | None = None  # look inside sections with a matching heading
     scope: str = "block"  # block: all patterns in one paragraph; section: anywhere in the part
     include_code: bool = False
+    concepts: tuple[str, ...] = ()  # a requirement: these concepts in one sentence or list item
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class RulePack:
     classification: dict[str, Any]
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
+    words: dict[str, list[str]] = field(default_factory=dict)  # word lists used in phrases
+    concepts: dict[str, dict[str, Any]] = field(default_factory=dict)  # see concepts.py
+    negation: dict[str, list[str]] = field(default_factory=dict)
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -197,7 +201,28 @@ def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies
     return Applies(r.choice(node, "kind", KINDS), tuple(classes), section, path, when, when_text)
 
 
+def _requirements(r: _Reader, node: Any) -> tuple[Part, ...]:
+    """`requires`: each a list of concept names (`not NAME` when it must be negated)."""
+    r.keys(node, ("requires", "include_code"), ("requires",), "statement options")
+    raw = node["requires"]
+    if not isinstance(raw, list) or not raw:
+        raise r.fail(node, "requires", "'requires' must be a non-empty list")
+    include_code = _boolean(r, node, "include_code", False)
+    parts = []
+    for item in raw:
+        r.keys(item, ("means", "concepts"), ("means", "concepts"), "a requirement")
+        names = r.strings(item, "concepts")
+        if not names:
+            raise r.fail(item, "concepts", "'concepts' must name at least one concept")
+        parts.append(
+            Part(r.string(item, "means"), (), include_code=include_code, concepts=tuple(names))
+        )
+    return tuple(parts)
+
+
 def _parts(r: _Reader, node: Any) -> tuple[Part, ...]:
+    if isinstance(node, dict) and "requires" in node:
+        return _requirements(r, node)
     raw = node.get("parts")
     if raw is None:
         raw = [node]  # a single part written inline
@@ -330,7 +355,17 @@ def _load_file(path: Path, with_lines: bool) -> Any:
         raise RulePackError(f"{path}: cannot read rule file: {err}") from None
 
 
-TOP_KEYS = ("sections", "rules", "core-documents", "classification", "templates", "status")
+TOP_KEYS = (
+    "sections",
+    "rules",
+    "core-documents",
+    "classification",
+    "templates",
+    "status",
+    "words",
+    "concepts",
+    "negation",
+)
 
 
 def load_pack(folders: Iterable[Path]) -> RulePack:
@@ -358,7 +393,11 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
+    words: dict[str, list[str]] = {}
+    concepts: dict[str, dict[str, Any]] = {}
+    negation: dict[str, list[str]] = {}
     for r, data in docs:
+        _merge_concepts(r, data, words, concepts, negation)
         for sid, spec in (data.get("sections") or {}).items():
             r.keys(spec, ("heading", "level"), ("heading", "level"), f"section '{sid}'")
             level = spec["level"]
@@ -389,7 +428,53 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
                 seen[key] = rule.source
             rules.append(rule)
     rules.sort(key=lambda rule: rule.code)
-    return RulePack(rules, sections, core, classification, templates, status)
+    pack = RulePack(
+        rules, sections, core, classification, templates, status, words, concepts, negation
+    )
+    _check_concepts(pack)
+    return pack
+
+
+def _merge_concepts(
+    r: _Reader,
+    data: Any,
+    words: dict[str, list[str]],
+    concepts: dict[str, dict[str, Any]],
+    negation: dict[str, list[str]],
+) -> None:
+    """A later pack extends what an earlier one says: more words, more phrasings, more cues."""
+    for name in data.get("words") or {}:
+        words.setdefault(str(name), []).extend(r.strings(data["words"], name))
+    for name, spec in (data.get("concepts") or {}).items():
+        r.keys(spec, ("means", "phrases", "opposites"), (), f"concept '{name}'")
+        entry = concepts.setdefault(str(name), {"means": str(name), "phrases": [], "opposites": []})
+        if "means" in spec:
+            entry["means"] = r.string(spec, "means")
+        entry["phrases"] = [*entry["phrases"], *r.strings(spec, "phrases")]
+        entry["opposites"] = [*entry["opposites"], *r.strings(spec, "opposites")]
+    if "negation" in data:
+        r.keys(data["negation"], ("before", "after", "restrict"), (), "'negation'")
+        for key in ("before", "after", "restrict"):
+            negation.setdefault(key, []).extend(r.strings(data["negation"], key))
+
+
+def _check_concepts(pack: RulePack) -> None:
+    from .concepts import ConceptError, lexicon
+
+    try:
+        lex = lexicon(pack)
+    except ConceptError as err:
+        raise RulePackError(f"rule pack: {err}") from None
+    for rule in pack.rules:
+        for part in rule.parts:
+            for ref in part.concepts:
+                name = ref[4:] if ref.startswith("not ") else ref
+                if name not in lex.concepts:
+                    close = difflib.get_close_matches(name, list(lex.concepts), n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    raise RulePackError(
+                        f"{rule.source}: rule {rule.code} names unknown concept '{name}'{hint}"
+                    )
 
 
 def _plain(node: Any) -> Any:

@@ -1,0 +1,293 @@
+"""Statements judged by what they say: concepts matched within one sentence or list item.
+
+A required statement is a few *concepts* ("stop", "immediately", "before any operation"), each
+a list of phrasings in the rule pack (`rules/concepts.yaml`). A requirement is met by one unit of
+the section — a sentence of a paragraph, or a list item read together with the line that
+introduces it — in which every concept is *affirmed*. Polarity is decided per occurrence, inside
+its clause: a negation cue before it ("do not cancel"), inside the gaps of a phrase
+("confirmation is not mandatory") or right after it ("defense-in-depth is not needed") flips it.
+A concept's `opposites` are phrasings that say the reverse ("proceed anyway"); a negated opposite
+affirms the concept, which is how "NEVER proceed without confirmation" passes. A unit that holds
+every concept of a requirement with at least one of them reversed is a contradiction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .model import Block
+from .text import normalize
+
+MAX_UNIT = 1000  # characters of one sentence that are matched: bounds the cost of every phrase
+_GAP_CHARS = 60  # "..." in a phrase: up to this many characters of the same sentence
+_MACRO = re.compile(r"\{([a-z][a-z0-9-]*)\}")
+_HARD_BREAK = re.compile(
+    r"[;:()\[\]]|\s[-\u2013\u2014]\s|\u2014|\b(?:but|because|however|whereas|although|otherwise|instead)\b",
+    re.IGNORECASE,
+)
+# A comma ends a clause only after a subordinate clause ("If the user does not confirm, cancel"):
+# elsewhere it joins a list that one negation governs ("never deploy, load or delete data").
+_SUBORDINATE = re.compile(
+    r"\W*(?:if|when|whenever|once|after|before|unless|until|as soon as|even if|even when|"
+    r"even though|because|since|although|though|while|in case|where)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[*_`'\")\]]*\s+(?=[*_`'\"(\[]*[A-Z0-9])|\n(?=[ \t]*(?:\*\*|__|[\u2705\u274c\u26a0\U0001f6ab]))"
+)
+
+
+class ConceptError(ValueError):
+    """A concept, phrase or lexicon entry of the rule pack that cannot be used."""
+
+
+@dataclass(frozen=True, eq=False)
+class Concept:
+    name: str
+    means: str
+    phrases: tuple[str, ...]
+    opposites: tuple[str, ...]
+    compiled: tuple[tuple[re.Pattern[str], bool], ...]  # (pattern, is an opposite)
+
+
+@dataclass(frozen=True, eq=False)
+class Negation:
+    before: re.Pattern[str]  # cues that negate what follows them in the clause
+    after: re.Pattern[str]  # cues right after an occurrence ("is not needed", "optional")
+    # A prohibition with a condition ("never deploy to production WITHOUT confirmation") forbids
+    # the unconfirmed case only: what it names before the condition is not negated.
+    restrict: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    concepts: dict[str, Concept]
+    negation: Negation
+
+
+def _alternation(entries: Sequence[str]) -> str:
+    return "(?:" + "|".join(sorted(entries, key=len, reverse=True)) + ")"
+
+
+def _expand(text: str, words: dict[str, list[str]], seen: tuple[str, ...] = ()) -> str:
+    def one(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in words:
+            raise ConceptError(f"unknown word list {{{name}}}")
+        if name in seen:
+            raise ConceptError(f"word list {{{name}}} refers to itself")
+        return _alternation([_expand(w, words, (*seen, name)) for w in words[name]])
+
+    return _MACRO.sub(one, text)
+
+
+def compile_phrase(phrase: str, words: dict[str, list[str]]) -> re.Pattern[str]:
+    """`{list}` is any entry of a word list, ` ... ` a gap of a few words in the same sentence,
+    a space matches a space or a hyphen; the rest is a case-insensitive regular expression."""
+    pieces = []
+    for n, piece in enumerate(phrase.split(" ... ")):
+        if n:
+            pieces.append(rf"(?P<gap{n}>[^\w-](?:[^;]{{0,{_GAP_CHARS}}}?[^\w-])?)")
+        pieces.append(_expand(piece.strip(), words).replace(" ", r"[\s-]+"))
+    try:
+        return re.compile(r"(?<![\w-])" + "".join(pieces) + r"(?![\w-])", re.IGNORECASE)
+    except re.error as err:
+        raise ConceptError(f"bad phrase {phrase!r}: {err}") from None
+
+
+def build(words: dict[str, list[str]], raw: dict[str, Any], negation: dict[str, Any]) -> Lexicon:
+    """Compile the pack's concepts; a problem raises ConceptError naming the concept."""
+    concepts = {}
+    for name, spec in raw.items():
+        try:
+            phrases = tuple(spec.get("phrases") or ())
+            opposites = tuple(spec.get("opposites") or ())
+            if not phrases:
+                raise ConceptError("has no phrases")
+            compiled = tuple((compile_phrase(p, words), False) for p in phrases) + tuple(
+                (compile_phrase(p, words), True) for p in opposites
+            )
+        except ConceptError as err:
+            raise ConceptError(f"concept '{name}': {err}") from None
+        concepts[name] = Concept(name, str(spec.get("means") or name), phrases, opposites, compiled)
+    try:
+        before = compile_phrase(_alternation(negation.get("before") or ["$^"]), words)
+        after = re.compile(
+            r"\W*(?:\w+\W+){0,4}?" + _expand(_alternation(negation.get("after") or ["$^"]), words)
+            + r"(?!\w)",
+            re.IGNORECASE,
+        )
+        restrict = tuple(compile_phrase(p, words) for p in negation.get("restrict") or ())
+    except (ConceptError, re.error) as err:
+        raise ConceptError(f"negation cues: {err}") from None
+    return Lexicon(concepts, Negation(before, after, restrict))
+
+
+# --- units: the sentences and list items of a section ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    line: int
+    text: str  # normalised
+    context: tuple[str, ...]  # what it sits under: sub-heading, lead-in line, parent items
+
+
+def _sentences(block: Block) -> list[tuple[int, str]]:
+    raw, out, start = block.text, [], 0
+    for m in [*_SENTENCE_END.finditer(raw), None]:
+        end = m.start() if m else len(raw)
+        piece = normalize(raw[start:end])
+        if piece:
+            out.append((block.line + raw.count("\n", 0, start), piece[:MAX_UNIT]))
+        if m:
+            start = m.end()
+    return out
+
+
+def units(blocks: Sequence[Block], include_code: bool = False) -> list[Unit]:
+    """Each paragraph sentence, each list item (with its lead-in and parent items as context)
+    and, when asked, each code block. Headings, quotes and comments are never units."""
+    out: list[Unit] = []
+    heading, lead = "", ""
+    parents: dict[int, str] = {}
+    for b in blocks:
+        if b.type == "heading":
+            if b.counts:
+                heading, lead, parents = b.norm[:MAX_UNIT], "", {}
+            continue
+        above = tuple(t for t in (heading, lead, *(parents[d] for d in sorted(parents) if d < b.depth)) if t)
+        if b.type == "code":
+            if include_code:
+                out.append(Unit(b.line, b.text[:MAX_UNIT], above))
+            continue
+        if b.type != "text" or not b.counts:
+            continue
+        if b.in_list:
+            text = b.norm[:MAX_UNIT]
+            parents = {d: t for d, t in parents.items() if d < b.depth}
+            parents[b.depth] = text
+            out.append(Unit(b.line, text, above))
+            continue
+        parents = {}
+        found = _sentences(b)
+        out.extend(Unit(line, text, (heading,) if heading else ()) for line, text in found)
+        lead = found[-1][1] if found and found[-1][1].endswith(":") else ""
+    return out
+
+
+# --- polarity -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def clause_cuts(text: str) -> tuple[int, ...]:
+    """Offsets where a clause begins."""
+    cuts = [0, *(m.end() for m in _HARD_BREAK.finditer(text))]
+    for comma in (i for i, c in enumerate(text) if c == ","):
+        start = max(c for c in cuts if c <= comma)
+        if _SUBORDINATE.match(text, start):
+            cuts.append(comma + 1)
+    return tuple(sorted(set(cuts)))
+
+
+def _clause(cuts: tuple[int, ...], pos: int) -> tuple[int, int]:
+    start = max(c for c in cuts if c <= pos)
+    later = [c for c in cuts if c > pos]
+    return start, (later[0] if later else 1 << 30)
+
+
+def negated(text: str, m: re.Match[str], neg: Negation, opposite: bool = False) -> bool:
+    """An odd number of cues before the occurrence in its clause, in its gaps and right after it:
+    "do not skip the questions" is affirmed, "do not cancel" negated."""
+    cuts = clause_cuts(text)
+    start, _ = _clause(cuts, m.start())
+    _, end = _clause(cuts, max(m.end() - 1, m.start()))
+    cues = 0
+    # A phrase that opens with its own negation ("no step asks again") is not negated again by
+    # the one before it ("no step switches ... and no step asks again").
+    own = not opposite and neg.before.match(text, m.start()) is not None
+    if not own and not any(r.search(text, m.end(), min(end, len(text))) for r in neg.restrict):
+        cues = len(neg.before.findall(text, start, m.start()))
+    cues += sum(
+        len(neg.before.findall(text[m.start(g) : m.end(g)]))
+        for g in m.re.groupindex
+        if g.startswith("gap") and m.start(g) >= 0
+    )
+    if neg.after.match(text[m.end() : end]):
+        cues += 1
+    return cues % 2 == 1
+
+
+@lru_cache(maxsize=16384)
+def _occurrences(concept: Concept, neg: Negation, text: str) -> tuple[tuple[int, bool], ...]:
+    """(clause start, affirms the concept) for every occurrence of a phrase or an opposite."""
+    cuts = clause_cuts(text)
+    found = []
+    for pattern, opposite in concept.compiled:
+        for m in pattern.finditer(text):
+            affirms = negated(text, m, neg, opposite) == opposite
+            found.append((_clause(cuts, m.start())[0], affirms))
+    return tuple(found)
+
+
+YES, OPPOSED, ABSENT = "yes", "opposed", "absent"
+
+
+def status(lex: Lexicon, ref: str, text: str) -> str:
+    """`ref` is a concept name, or `not NAME` for a concept the requirement wants negated
+    ("not per-item": "never per dataset"). Within a clause a reversal wins over an affirmation."""
+    want = not ref.startswith("not ")
+    concept = lex.concepts[ref[4:] if not want else ref]
+    clauses: dict[int, set[bool]] = {}
+    for clause, affirms in _occurrences(concept, lex.negation, text):
+        clauses.setdefault(clause, set()).add(affirms == want)
+    if any(v == {True} for v in clauses.values()):
+        return YES
+    return OPPOSED if clauses else ABSENT
+
+
+def concept_of(lex: Lexicon, ref: str) -> Concept:
+    return lex.concepts[ref[4:] if ref.startswith("not ") else ref]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How one unit stands against one requirement."""
+
+    unit: Unit
+    met: bool
+    contradicts: bool  # every concept is there, at least one reversed
+    score: int  # concepts present: how close the unit comes
+    missing: tuple[str, ...]
+    opposed: tuple[str, ...]
+
+
+def judge(lex: Lexicon, refs: Sequence[str], unit: Unit) -> Judgement:
+    own = [status(lex, r, unit.text) for r in refs]
+    present, missing, opposed = 0, [], []
+    for ref, st in zip(refs, own, strict=True):
+        if st == YES or (st == ABSENT and any(status(lex, ref, c) == YES for c in unit.context)):
+            present += 1
+        elif st == OPPOSED:
+            present += 1
+            opposed.append(ref)
+        else:
+            missing.append(ref)
+    return Judgement(
+        unit,
+        met=not missing and not opposed,
+        contradicts=bool(opposed) and ABSENT not in own,
+        score=present,
+        missing=tuple(missing),
+        opposed=tuple(opposed),
+    )
+
+
+@lru_cache(maxsize=8)
+def lexicon(pack: Any) -> Lexicon:
+    """The pack's concepts, compiled once per pack."""
+    return build(pack.words, pack.concepts, pack.negation)
