@@ -37,8 +37,12 @@ _SUBORDINATE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])[*_`'\")\]]*\s+(?=[*_`'\"(\[]*[A-Z0-9])|\n(?=[ \t]*(?:\*\*|__|[\u2705\u274c\u26a0\U0001f6ab]))"
+    r"(?<=[.!?])[*_`'\")\]]*\s+(?=[*_`'\"(\[]*[A-Z0-9])"
+    r"|\n(?=[ \t]*(?:\*\*|__|[\u2705\u274c\u26a0\U0001f6ab]))"
 )
+
+
+_QUESTION = re.compile(r"(\?|\(y/n\))\s*$", re.IGNORECASE)
 
 
 class ConceptError(ValueError):
@@ -117,7 +121,8 @@ def build(words: dict[str, list[str]], raw: dict[str, Any], negation: dict[str, 
     try:
         before = compile_phrase(_alternation(negation.get("before") or ["$^"]), words)
         after = re.compile(
-            r"\W*(?:\w+\W+){0,4}?" + _expand(_alternation(negation.get("after") or ["$^"]), words)
+            r"\W*(?:\w+\W+){0,4}?"
+            + _expand(_alternation(negation.get("after") or ["$^"]), words)
             + r"(?!\w)",
             re.IGNORECASE,
         )
@@ -154,13 +159,15 @@ def units(blocks: Sequence[Block], include_code: bool = False) -> list[Unit]:
     and, when asked, each code block. Headings, quotes and comments are never units."""
     out: list[Unit] = []
     heading, lead = "", ""
+    # The questions put to the user ("Have you validated this in TEST? (y/n)") state nothing.
     parents: dict[int, str] = {}
     for b in blocks:
         if b.type == "heading":
             if b.counts:
                 heading, lead, parents = b.norm[:MAX_UNIT], "", {}
             continue
-        above = tuple(t for t in (heading, lead, *(parents[d] for d in sorted(parents) if d < b.depth)) if t)
+        chain = [parents[d] for d in sorted(parents) if d < b.depth]
+        above = tuple(t for t in (heading, lead, *chain) if t)
         if b.type == "code":
             if include_code:
                 out.append(Unit(b.line, b.text[:MAX_UNIT], above))
@@ -171,11 +178,16 @@ def units(blocks: Sequence[Block], include_code: bool = False) -> list[Unit]:
             text = b.norm[:MAX_UNIT]
             parents = {d: t for d, t in parents.items() if d < b.depth}
             parents[b.depth] = text
-            out.append(Unit(b.line, text, above))
+            if not _QUESTION.search(text):
+                out.append(Unit(b.line, text, above))
             continue
         parents = {}
         found = _sentences(b)
-        out.extend(Unit(line, text, (heading,) if heading else ()) for line, text in found)
+        out.extend(
+            Unit(line, text, (heading,) if heading else ())
+            for line, text in found
+            if not _QUESTION.search(text)
+        )
         lead = found[-1][1] if found and found[-1][1].endswith(":") else ""
     return out
 
@@ -207,16 +219,16 @@ def negated(text: str, m: re.Match[str], neg: Negation, opposite: bool = False) 
     start, _ = _clause(cuts, m.start())
     _, end = _clause(cuts, max(m.end() - 1, m.start()))
     cues = 0
-    # A phrase that opens with its own negation ("no step asks again") is not negated again by
-    # the one before it ("no step switches ... and no step asks again").
-    own = not opposite and neg.before.match(text, m.start()) is not None
-    if not own and not any(r.search(text, m.end(), min(end, len(text))) for r in neg.restrict):
-        cues = len(neg.before.findall(text, start, m.start()))
-    cues += sum(
-        len(neg.before.findall(text[m.start(g) : m.end(g)]))
-        for g in m.re.groupindex
-        if g.startswith("gap") and m.start(g) >= 0
-    )
+    if not any(r.search(text, m.end(), min(end, len(text))) for r in neg.restrict):
+        # A phrase that opens with its own negation ("no step asks again") is not negated
+        # again by the one before it ("no step switches ... and no step asks again").
+        if opposite or neg.before.match(text, m.start()) is None:
+            cues = len(neg.before.findall(text, start, m.start()))
+        cues += sum(
+            len(neg.before.findall(text[m.start(g) : m.end(g)]))
+            for g in m.re.groupindex
+            if g.startswith("gap") and m.start(g) >= 0
+        )
     if neg.after.match(text[m.end() : end]):
         cues += 1
     return cues % 2 == 1
@@ -264,6 +276,7 @@ class Judgement:
     score: int  # concepts present: how close the unit comes
     missing: tuple[str, ...]
     opposed: tuple[str, ...]
+    present: tuple[bool, ...]  # per concept, in the requirement's order
 
 
 def judge(lex: Lexicon, refs: Sequence[str], unit: Unit) -> Judgement:
@@ -280,10 +293,13 @@ def judge(lex: Lexicon, refs: Sequence[str], unit: Unit) -> Judgement:
     return Judgement(
         unit,
         met=not missing and not opposed,
-        contradicts=bool(opposed) and ABSENT not in own,
+        # Every concept there, one reversed, and (when there are several) one affirmed: a whole
+        # statement of the opposite, not two reversed words that may be about something else.
+        contradicts=bool(opposed) and ABSENT not in own and (len(refs) == 1 or YES in own),
         score=present,
         missing=tuple(missing),
         opposed=tuple(opposed),
+        present=tuple(r not in missing for r in refs),
     )
 
 

@@ -243,7 +243,9 @@ def parse_blocks(body: str, first_line: int) -> list[Block]:
                 )
         elif tok.type in ("fence", "code_block"):
             blocks.append(
-                Block("code", line, end, tok.content, False, info=tok.info.strip(), depth=list_depth)
+                Block(
+                    "code", line, end, tok.content, False, info=tok.info.strip(), depth=list_depth
+                )
             )
         elif tok.type == "html_block":
             blocks.append(Block("html", line, end, tok.content, False))

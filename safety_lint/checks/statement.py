@@ -10,6 +10,8 @@ sections whose heading matches the part's `heading`, else the whole file.
 
 from __future__ import annotations
 
+import re
+
 from ..concepts import Judgement, Lexicon, Unit, concept_of, judge, lexicon, units
 from ..model import Block
 from ..rulepack import Applies, Part, Rule
@@ -32,39 +34,42 @@ def quote(text: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in text.lower().split() if len(w) > 3}
+    return {w for w in re.findall(r"[a-z]{4,}", text.lower())}
 
 
 def _closest(part: Part, judged: list[Judgement]) -> Judgement:
     """The unit that holds most of the requirement; ties go to wording closest to it, then to
-    the first."""
+    the one that has its first concepts, then to the first."""
     target = _words(part.label)
     return max(
         judged,
-        key=lambda j: (j.score, len(target & _words(j.unit.text)), -j.unit.line),
+        key=lambda j: (j.score, len(target & _words(j.unit.text)), j.present, -j.unit.line),
     )
 
 
 def _names(lex: Lexicon, refs: tuple[str, ...]) -> str:
-    return ", ".join(f"'{concept_of(lex, r).means}'" for r in refs)
+    return ", ".join(
+        f"'{concept_of(lex, r).means}'" + (" denied" if r.startswith("not ") else "") for r in refs
+    )
 
 
-def _requirement(lex: Lexicon, part: Part, found: list[Unit], where: str) -> Finding | None:
+def _requirement(
+    lex: Lexicon, part: Part, found: list[Unit], where: str
+) -> tuple[tuple[int, int], Finding] | None:
+    """None when met; else how strongly the finding points at its line, and the finding."""
     judged = [judge(lex, part.concepts, u) for u in found]
     bad = next((j for j in judged if j.contradicts), None)
     if bad is not None:
-        return Finding(
+        return (2, bad.score), Finding(
             bad.unit.line,
             f'line {bad.unit.line} says the opposite of "{part.label}" '
             f"({_names(lex, bad.opposed)} reversed): {quote(bad.unit.text)}",
         )
     if any(j.met for j in judged):
         return None
-    if not judged:
-        return None
     best = _closest(part, judged)
     if best.score == 0:
-        return Finding(
+        return (0, 0), Finding(
             best.unit.line,
             f'{where} does not state "{part.label}": no sentence or item says '
             f"{_names(lex, part.concepts)}",
@@ -76,24 +81,29 @@ def _requirement(lex: Lexicon, part: Part, found: list[Unit], where: str) -> Fin
     if best.opposed:
         text += f"{' and' if best.missing else ', which'} says the opposite of "
         text += _names(lex, best.opposed)
-    return Finding(best.unit.line, text)
+    return (1, best.score), Finding(best.unit.line, text)
 
 
-def _concept_findings(rule: Rule, blocks: list[Block], ctx: Context, where: str, anchor: int) -> list[Finding]:
+def _concept_findings(
+    rule: Rule, blocks: list[Block], ctx: Context, where: str, anchor: int
+) -> list[Finding]:
+    """One finding per rule, at the line that best shows what is wrong: a contradiction, else
+    the closest statement; the message names every requirement that is not met."""
     lex = lexicon(ctx.pack)
-    findings: dict[int, list[str]] = {}
+    results = []
     for part in rule.parts:
         found = units(blocks, part.include_code)
         if not found:
-            findings.setdefault(anchor, []).append(
-                f'{where} does not state "{part.label}": it has no sentence or list item'
-            )
+            empty = f'{where} does not state "{part.label}": it has no sentence or list item'
+            results.append(((0, 0), Finding(anchor, empty)))
             continue
-        f = _requirement(lex, part, found, where)
-        if f is not None:
-            findings.setdefault(f.line, []).append(f.message)
-    # One finding per line: several requirements closest to the same line are one thing to fix.
-    return [Finding(line, "; ".join(msgs)) for line, msgs in sorted(findings.items())]
+        result = _requirement(lex, part, found, where)
+        if result is not None:
+            results.append(result)
+    if not results:
+        return []
+    _, first = max(results, key=lambda r: r[0])
+    return [Finding(first.line, "; ".join(f.message for _, f in results))]
 
 
 def check(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
