@@ -22,11 +22,15 @@ from typing import Any
 from .model import Block
 from .text import normalize
 
+_WORD = re.compile(r"[\w'-]+")
+_REACH = 3  # words between a negation and what it negates ("do not display a production warning")
+_LIST = re.compile(r",|\b(?:or|nor)\b", re.IGNORECASE)
+_LIST_REACH = 10
 MAX_UNIT = 1000  # characters of one sentence that are matched: bounds the cost of every phrase
 _GAP_CHARS = 60  # "..." in a phrase: up to this many characters of the same sentence
 _MACRO = re.compile(r"\{([a-z][a-z0-9-]*)\}")
 _HARD_BREAK = re.compile(
-    r"[;:()\[\]]|\s[-\u2013\u2014]\s|\u2014|\b(?:but|because|however|whereas|although|otherwise|instead)\b",
+    r"[;:()\[\]]|[.!?](?=\s)|\s[-\u2013\u2014]\s|\u2014|\b(?:but|because|however|whereas|although|otherwise|instead)\b",
     re.IGNORECASE,
 )
 # A comma ends a clause only after a subordinate clause ("If the user does not confirm, cancel"):
@@ -65,6 +69,8 @@ class Negation:
     # A prohibition with a condition ("never deploy to production WITHOUT confirmation") forbids
     # the unconfirmed case only: what it names before the condition is not negated.
     restrict: tuple[re.Pattern[str], ...]
+    # Words that end a cue's reach ("do not continue UNLESS the user confirms every check").
+    scope_end: re.Pattern[str]
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,6 +95,30 @@ def _expand(text: str, words: dict[str, list[str]], seen: tuple[str, ...] = ()) 
     return _MACRO.sub(one, text)
 
 
+def _spaces(regex: str) -> str:
+    """A space outside a character class matches white space or a hyphen; `X ?` makes it
+    optional."""
+    out, depth, i = [], 0, 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            out.append(regex[i : i + 2])
+            i += 2
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]" and depth:
+            depth -= 1
+        if c == " " and not depth:
+            optional = regex[i + 1 : i + 2] == "?"
+            out.append(r"[\s-]*" if optional else r"[\s-]+")
+            i += 2 if optional else 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def compile_phrase(phrase: str, words: dict[str, list[str]]) -> re.Pattern[str]:
     """`{list}` is any entry of a word list, ` ... ` a gap of a few words in the same sentence,
     a space matches a space or a hyphen; the rest is a case-insensitive regular expression."""
@@ -96,7 +126,7 @@ def compile_phrase(phrase: str, words: dict[str, list[str]]) -> re.Pattern[str]:
     for n, piece in enumerate(phrase.split(" ... ")):
         if n:
             pieces.append(rf"(?P<gap{n}>[^\w-](?:[^;]{{0,{_GAP_CHARS}}}?[^\w-])?)")
-        pieces.append(_expand(piece.strip(), words).replace(" ", r"[\s-]+"))
+        pieces.append(_spaces(_expand(piece.strip(), words)))
     try:
         return re.compile(r"(?<![\w-])" + "".join(pieces) + r"(?![\w-])", re.IGNORECASE)
     except re.error as err:
@@ -121,15 +151,16 @@ def build(words: dict[str, list[str]], raw: dict[str, Any], negation: dict[str, 
     try:
         before = compile_phrase(_alternation(negation.get("before") or ["$^"]), words)
         after = re.compile(
-            r"\W*(?:\w+\W+){0,4}?"
+            r"[^\w,]*(?:(?!(?:and|or|but|then|nor)\b)\w+[^\w,]+){0,4}?"
             + _expand(_alternation(negation.get("after") or ["$^"]), words)
             + r"(?!\w)",
             re.IGNORECASE,
         )
         restrict = tuple(compile_phrase(p, words) for p in negation.get("restrict") or ())
+        scope_end = compile_phrase(_alternation(negation.get("scope-ends") or ["$^"]), words)
     except (ConceptError, re.error) as err:
         raise ConceptError(f"negation cues: {err}") from None
-    return Lexicon(concepts, Negation(before, after, restrict))
+    return Lexicon(concepts, Negation(before, after, restrict, scope_end))
 
 
 # --- units: the sentences and list items of a section ---------------------------------------
@@ -139,7 +170,7 @@ def build(words: dict[str, list[str]], raw: dict[str, Any], negation: dict[str, 
 class Unit:
     line: int
     text: str  # normalised
-    context: tuple[str, ...]  # what it sits under: sub-heading, lead-in line, parent items
+    context: tuple[str, ...]  # what it sits under: the lead-in line and the parent items
 
 
 def _sentences(block: Block) -> list[tuple[int, str]]:
@@ -158,16 +189,16 @@ def units(blocks: Sequence[Block], include_code: bool = False) -> list[Unit]:
     """Each paragraph sentence, each list item (with its lead-in and parent items as context)
     and, when asked, each code block. Headings, quotes and comments are never units."""
     out: list[Unit] = []
-    heading, lead = "", ""
+    lead = ""
     # The questions put to the user ("Have you validated this in TEST? (y/n)") state nothing.
     parents: dict[int, str] = {}
     for b in blocks:
         if b.type == "heading":
-            if b.counts:
-                heading, lead, parents = b.norm[:MAX_UNIT], "", {}
+            if b.counts:  # a heading is not a statement, nor the lead-in of one
+                lead, parents = "", {}
             continue
         chain = [parents[d] for d in sorted(parents) if d < b.depth]
-        above = tuple(t for t in (heading, lead, *chain) if t)
+        above = tuple(t for t in (lead, *chain) if t)
         if b.type == "code":
             if include_code:
                 out.append(Unit(b.line, b.text[:MAX_UNIT], above))
@@ -183,11 +214,7 @@ def units(blocks: Sequence[Block], include_code: bool = False) -> list[Unit]:
             continue
         parents = {}
         found = _sentences(b)
-        out.extend(
-            Unit(line, text, (heading,) if heading else ())
-            for line, text in found
-            if not _QUESTION.search(text)
-        )
+        out.extend(Unit(line, text, ()) for line, text in found if not _QUESTION.search(text))
         lead = found[-1][1] if found and found[-1][1].endswith(":") else ""
     return out
 
@@ -222,8 +249,12 @@ def negated(text: str, m: re.Match[str], neg: Negation, opposite: bool = False) 
     if not any(r.search(text, m.end(), min(end, len(text))) for r in neg.restrict):
         # A phrase that opens with its own negation ("no step asks again") is not negated
         # again by the one before it ("no step switches ... and no step asks again").
-        if opposite or neg.before.match(text, m.start()) is None:
-            cues = len(neg.before.findall(text, start, m.start()))
+        # A phrase that opens with "until" ("until the user replies") is the condition of a
+        # prohibition before it, not negated by it; an opposite ("without confirmation") is.
+        opens = neg.before.match(text, m.start()) or neg.scope_end.match(text, m.start())
+        if opposite or not opens:
+            spans = [c.span() for c in neg.before.finditer(text, start, m.start())]
+            cues = _chain(text, spans, m.start(), neg)
         cues += sum(
             len(neg.before.findall(text[m.start(g) : m.end(g)]))
             for g in m.re.groupindex
@@ -234,16 +265,69 @@ def negated(text: str, m: re.Match[str], neg: Negation, opposite: bool = False) 
     return cues % 2 == 1
 
 
+def _chain(text: str, spans: list[tuple[int, int]], at: int, neg: Negation) -> int:
+    """Cues that act on the occurrence at `at`: the nearest one, when it is at most
+    `_REACH` words away and nothing like "unless" stands between, and those right before it
+    that stack on it ("do not skip"). In "never touches infrastructure and never writes data"
+    one cue acts on "writes data", not two; in "no confirmation is needed for --dry-run" none
+    acts on "--dry-run"."""
+    if not spans:
+        return 0
+    start, end = spans[-1]
+    between = text[end:at]
+    # A list ("never run cdk deploy, terraform apply or a data load") carries the cue further;
+    # "and" starts another statement ("no infrastructure changes, and it may delete data").
+    listed = _LIST.search(between) and not re.search(r"\band\b", between, re.IGNORECASE)
+    reach = _LIST_REACH if listed else _REACH
+    if len(_WORD.findall(between)) > reach or neg.scope_end.search(between):
+        return 0
+    count = 1
+    for s, e in reversed(spans[:-1]):
+        if len(_WORD.findall(text[e:start])) > 1 or text[s:e].lower() == text[start:end].lower():
+            break
+        count, start, end = count + 1, s, e
+    return count
+
+
 @lru_cache(maxsize=16384)
 def _occurrences(concept: Concept, neg: Negation, text: str) -> tuple[tuple[int, bool], ...]:
     """(clause start, affirms the concept) for every occurrence of a phrase or an opposite."""
     cuts = clause_cuts(text)
     found = []
     for pattern, opposite in concept.compiled:
-        for m in pattern.finditer(text):
+        pos = 0
+        while (m := pattern.search(text, pos)) is not None:
+            m = _tightest(m)
+            if _straddles(m, neg):
+                pos = m.start() + 1
+                continue
             affirms = negated(text, m, neg, opposite) == opposite
             found.append((_clause(cuts, m.start())[0], affirms))
+            pos = m.end()
     return tuple(found)
+
+
+_COORDINATOR = re.compile(r"(?:,|\band|\bor|\bnor)\s*$", re.IGNORECASE)
+
+
+def _straddles(m: re.Match[str], neg: Negation) -> bool:
+    """A gap that holds a second, coordinated negation joins two statements ("makes no
+    infrastructure changes and no data modifications"): no occurrence of either."""
+    for g in m.re.groupindex:
+        if g.startswith("gap") and m.start(g) >= 0:
+            for cue in neg.before.finditer(m.string, m.start(g), m.end(g)):
+                if _COORDINATOR.search(m.string, m.start(g), cue.start()):
+                    return True
+    return False
+
+
+def _tightest(m: re.Match[str]) -> re.Match[str]:
+    """The latest-starting match that ends where `m` ends: in "no infrastructure changes, and
+    it may delete old test data" the data phrase is "delete old test data", not "changes ...
+    data", so its polarity is read from the right verb."""
+    while (later := m.re.search(m.string, m.start() + 1)) is not None and later.end() <= m.end():
+        m = later
+    return m
 
 
 YES, OPPOSED, ABSENT = "yes", "opposed", "absent"

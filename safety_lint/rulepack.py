@@ -453,8 +453,9 @@ def _merge_concepts(
         entry["phrases"] = [*entry["phrases"], *r.strings(spec, "phrases")]
         entry["opposites"] = [*entry["opposites"], *r.strings(spec, "opposites")]
     if "negation" in data:
-        r.keys(data["negation"], ("before", "after", "restrict"), (), "'negation'")
-        for key in ("before", "after", "restrict"):
+        keys = ("before", "after", "restrict", "scope-ends")
+        r.keys(data["negation"], keys, (), "'negation'")
+        for key in keys:
             negation.setdefault(key, []).extend(r.strings(data["negation"], key))
 
 

@@ -37,13 +37,20 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]{4,}", text.lower())}
 
 
-def _closest(part: Part, judged: list[Judgement]) -> Judgement:
-    """The unit that holds most of the requirement; ties go to wording closest to it, then to
-    the one that has its first concepts, then to the first."""
-    target = _words(part.label)
+def _closest(part: Part, judged: list[Judgement], example: str) -> Judgement:
+    """The unit that holds most of the requirement; ties go to one that says the opposite,
+    then to wording closest to the requirement and the rule's example, then to the one that
+    has its first concepts, then to the first."""
+    target = _words(part.label + " " + example)
     return max(
         judged,
-        key=lambda j: (j.score, len(target & _words(j.unit.text)), j.present, -j.unit.line),
+        key=lambda j: (
+            j.score,
+            bool(j.opposed),
+            len(target & _words(j.unit.text)),
+            j.present,
+            -j.unit.line,
+        ),
     )
 
 
@@ -54,22 +61,22 @@ def _names(lex: Lexicon, refs: tuple[str, ...]) -> str:
 
 
 def _requirement(
-    lex: Lexicon, part: Part, found: list[Unit], where: str
-) -> tuple[tuple[int, int], Finding] | None:
+    lex: Lexicon, part: Part, found: list[Unit], where: str, example: str
+) -> tuple[int, Finding] | None:
     """None when met; else how strongly the finding points at its line, and the finding."""
     judged = [judge(lex, part.concepts, u) for u in found]
     bad = next((j for j in judged if j.contradicts), None)
     if bad is not None:
-        return (2, bad.score), Finding(
+        return 2, Finding(
             bad.unit.line,
             f'line {bad.unit.line} says the opposite of "{part.label}" '
             f"({_names(lex, bad.opposed)} reversed): {quote(bad.unit.text)}",
         )
     if any(j.met for j in judged):
         return None
-    best = _closest(part, judged)
+    best = _closest(part, judged, example)
     if best.score == 0:
-        return (0, 0), Finding(
+        return 0, Finding(
             best.unit.line,
             f'{where} does not state "{part.label}": no sentence or item says '
             f"{_names(lex, part.concepts)}",
@@ -81,7 +88,7 @@ def _requirement(
     if best.opposed:
         text += f"{' and' if best.missing else ', which'} says the opposite of "
         text += _names(lex, best.opposed)
-    return (1, best.score), Finding(best.unit.line, text)
+    return 1, Finding(best.unit.line, text)
 
 
 def _concept_findings(
@@ -95,14 +102,16 @@ def _concept_findings(
         found = units(blocks, part.include_code)
         if not found:
             empty = f'{where} does not state "{part.label}": it has no sentence or list item'
-            results.append(((0, 0), Finding(anchor, empty)))
+            results.append((0, Finding(anchor, empty)))
             continue
-        result = _requirement(lex, part, found, where)
+        result = _requirement(lex, part, found, where, rule.doc.get("example", ""))
         if result is not None:
             results.append(result)
     if not results:
         return []
-    _, first = max(results, key=lambda r: r[0])
+    # A contradiction first, then the first requirement that has a closest statement.
+    top = max(rank for rank, _ in results)
+    first = next(f for rank, f in results if rank == top)
     return [Finding(first.line, "; ".join(f.message for _, f in results))]
 
 

@@ -1,0 +1,679 @@
+"""Statement rules judge meaning: for every statement rule, natural paraphrases pass and
+statements that keep the key words but say the opposite fail, with the rule and the line.
+
+Each case starts from a file that passes (the seed's templates, as `safety-lint new` writes
+them), replaces the lines that state the requirement, and checks the file again.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import run_repo
+
+from safety_lint.fix import new_file
+from safety_lint.model import FileResult
+from safety_lint.rulepack import RulePack, default_pack
+
+PACK = default_pack()
+STATEMENT = {r.code for r in PACK.rules if r.check in ("statement", "protocol")}
+
+
+def _base(name: str) -> tuple[str, str]:
+    """(kind, text) of a passing file."""
+    if name == "deploy":
+        return "command", new_file("command", "dep", "deployment", PACK)
+    if name == "batch":
+        text = new_file("command", "bat", "batch", PACK)
+        text = text.replace(
+            "- `--dry-run`: show the batch impact, change nothing\n",
+            "- `--dry-run`: show the batch impact, change nothing\n"
+            "- `--complete`: update, deploy and test in one workflow\n",
+        )
+        return "command", text.replace(
+            "- `--dry-run` never requires confirmation (read-only operation)\n",
+            "- `--dry-run` never requires confirmation (read-only operation)\n"
+            + PACK.templates["complete-line"],
+        )
+    if name == "batchplain":
+        return "command", new_file("command", "bat", "batch", PACK)
+    if name == "invoker":
+        text = new_file("command", "dep", "deployment", PACK)
+        return "command", text.replace(
+            "1. TODO: the steps Claude follows.",
+            "1. Invoke the `x-deployer` agent with the environment and `ProductionConfirmed`.",
+        )
+    if name in ("agent", "bagent"):
+        text = new_file("agent", "dep", "deployment" if name == "agent" else "batch", PACK)
+        return "agent", text.replace(
+            "1. TODO: the steps this agent follows.", "1. Report what you did."
+        )
+    if name == "ro":
+        return "agent", new_file("agent", "ro", "read-only", PACK)
+    if name == "rocmd":
+        return "command", (
+            "---\ndescription: Update a loader's code\n"
+            "argument-hint: <dataset> [--environment=test|prod]\nsafety-class: read-only\n---\n"
+            "# Update Loader Code\n\nEdits the loader code of one dataset.\n\n"
+            "**Code-only**: this command updates loader code and deploys nothing.\n"
+        )
+    raise AssertionError(name)
+
+
+def _replace(text: str, anchor: str, lines: int, new: str) -> tuple[str, int]:
+    """Replace `lines` lines from the one containing `anchor`; returns the text and that line."""
+    rows = text.split("\n")
+    at = next(i for i, row in enumerate(rows) if anchor in row)
+    rows[at : at + lines] = new.split("\n")
+    return "\n".join(rows), at + 1
+
+
+def _lint(tmp_path: Path, kind: str, text: str) -> FileResult:
+    folder = tmp_path / (".claude/commands" if kind == "command" else ".claude/agents")
+    folder.mkdir(parents=True)
+    path = folder / "case.md"
+    path.write_text(text, encoding="utf-8")
+    (result,) = run_repo(tmp_path, [path]).results
+    return result
+
+
+def _statement_findings(result: FileResult) -> list[tuple[str, int, str]]:
+    return [(v.rule, v.line, v.message) for v in result.violations if v.rule in STATEMENT]
+
+
+# rule: (base, anchor, number of lines replaced, [paraphrases], [opposites])
+CASES: dict[str, tuple[str, str, int, list[str], list[str]]] = {
+    "PS102": (
+        "deploy",
+        "- **Default**:",
+        1,
+        [
+            "- Without `--environment`, the command runs against test, which needs no confirmation.",
+            "- **Default**: test (`--environment=test`): safe, no questions asked",
+            "- If you omit `--environment`, it targets TEST and never asks for confirmation",
+            "- Test is the default environment and does not require confirmation.",
+        ],
+        [
+            "- **Default**: `--environment=prod` (SAFE - no confirmation required)",
+            "- **Default**: `--environment=test` (requires explicit confirmation every time)",
+            "- The default is not test: without `--environment` the command targets production",
+        ],
+    ),
+    "PS103": (
+        "deploy",
+        "- **Production**:",
+        1,
+        [
+            "- `--environment=prod` is high-risk and always requires mandatory confirmation",
+            "- Production (`--environment=prod`) is dangerous: explicit confirmation is mandatory.",
+            "- **Prod**: HIGH RISK, confirmation required before anything runs",
+        ],
+        [
+            "- `--environment=prod` is not high risk; confirmation is not mandatory",
+            "- **Production**: `--environment=prod` (low risk - confirmation optional)",
+            "- `--environment=prod` is HIGH RISK, but confirmation is optional",
+        ],
+    ),
+    "PS104": (
+        "deploy",
+        "1. **STOP immediately**",
+        1,
+        [
+            "1. **STOP immediately**, before any rotation.",
+            "1. Halt right away, before doing anything else",
+            "1. Pause at once, before any change is made",
+            "1. First, stop: nothing runs before the user confirms",
+        ],
+        [
+            "1. **Do not stop**: start the operation immediately, before any confirmation",
+            "1. Never stop immediately before an operation; let it run",
+            "1. Stop after the operation, not before it",
+        ],
+    ),
+    "PS105": (
+        "deploy",
+        "2. **Display production warning**",
+        1,
+        [
+            "2. Warn the user clearly and show what the operation will change",
+            "2. **Show a production alert** with an assessment of the impact",
+            "2. Print a clear production warning that lists the affected resources",
+        ],
+        [
+            "2. Do not display a production warning; skip the impact assessment",
+            "2. Proceed without any warning or impact assessment",
+        ],
+    ),
+    "PS107": (
+        "deploy",
+        "4. **Only proceed",
+        1,
+        [
+            "4. Claude proceeds only if the user explicitly confirms all checks.",
+            "4. Continue only when all three answers are yes",
+            "4. Do not continue unless the user explicitly confirms every check",
+            "4. Wait for explicit confirmation of all three checks before proceeding",
+        ],
+        [
+            "4. Proceed even if the user does not confirm all three checks",
+            "4. Only proceed if the user confirms at least one of the checks",
+            "4. If the user does not answer all three questions, proceed anyway",
+        ],
+    ),
+    "PS108": (
+        "deploy",
+        "5. **Cancel operation**",
+        1,
+        [
+            "5. If any answer is not yes, abort the operation",
+            "5. Stop and cancel everything when a check fails",
+            "5. If the user says no to any question, do not continue",
+        ],
+        [
+            "5. **Do not cancel** the operation if any confirmation fails; log it and continue",
+            "5. If a confirmation fails, continue anyway",
+        ],
+    ),
+    "PS109": (
+        "deploy",
+        "**NO EXCEPTIONS**",
+        1,
+        [
+            "**NO EXCEPTIONS**: production secrets are never rotated without confirmation.",
+            "There are no exceptions: nothing touches production without the user's explicit"
+            " confirmation.",
+            "Without exception, every production operation requires explicit user confirmation.",
+            "This holds even for hotfixes: production is never changed unless the user confirms.",
+        ],
+        [
+            "**Exception**: hotfixes approved by the on-call lead may skip the confirmation.",
+            "Exceptions are allowed: urgent fixes may go to production without confirmation.",
+        ],
+    ),
+    "PS110": (
+        "invoker",
+        "1. Invoke the `x-deployer` agent",
+        1,
+        [
+            "1. Invoke the `x-deployer` agent with `environment=<value>` and"
+            " `ProductionConfirmed=<true|false>`.",
+            "1. Invoke the `x-deployer` agent, passing:\n   - the target environment, unchanged\n"
+            "   - `ProductionConfirmed: true` only if the user confirmed",
+            "1. Invoke the `x-deployer` agent; hand it the environment and the ProductionConfirmed"
+            " flag.",
+        ],
+        [
+            "1. Invoke the `x-deployer` agent with the dataset name only; do not pass the"
+            " environment or the `ProductionConfirmed` flag.",
+            "1. Invoke the `x-deployer` agent without the `ProductionConfirmed` flag; it uses the"
+            " environment you pass.",
+        ],
+    ),
+    "PS122": (
+        "batch",
+        "3. **Calculate and display the batch impact**",
+        1,
+        [
+            "3. Work out the batch impact (which datasets, how many) and show it before asking",
+            "3. List every dataset the batch will touch, with the total count, before the"
+            " questions",
+            "3. Show the user how many targets are affected and which ones",
+        ],
+        [
+            "3. Do not calculate or display the batch impact; ask the questions straight away",
+            "3. Show the batch impact only after the user has confirmed",
+        ],
+    ),
+    "PS123": (
+        "batch",
+        "7. **Confirm ONCE**",
+        1,
+        [
+            "7. Ask for confirmation a single time, up front, for the whole batch; never ask again"
+            " per dataset. If any answer fails, cancel the entire batch.",
+            "7. The user confirms one time, before the batch starts, not for each item; one failed"
+            " answer aborts the whole run",
+            "7. **Confirm once** at the start of the batch (never per dataset); a failed check"
+            " cancels every dataset",
+        ],
+        [
+            "7. Ask the 4-question protocol for each dataset before deploying it; skip a dataset"
+            " whose confirmation fails",
+            "7. Confirm once per dataset, before each deployment; cancel the whole batch if any"
+            " answer fails",
+            "7. Confirm once per dataset and, if an answer fails, skip that dataset",
+        ],
+    ),
+    "PS124": (
+        "batch",
+        "- **STRONGLY RECOMMENDED**",
+        1,
+        [
+            "- Always run `--dry-run` first against production",
+            "- We strongly suggest a dry run (`--dry-run`) before any production batch",
+            "- Best practice: start with `--dry-run` for production",
+        ],
+        [
+            "- `--dry-run` is optional for production and not recommended",
+            "- There is no need to run `--dry-run` first; skip it for production",
+        ],
+    ),
+    "PS130": (
+        "batch",
+        "- `--dry-run` never requires confirmation",
+        1,
+        [
+            "- A dry run (`--dry-run`) is read-only and runs without asking for confirmation",
+            "- No confirmation is needed for `--dry-run`",
+            "- With `--dry-run`, Claude skips the questions: nothing changes",
+        ],
+        [
+            "- `--dry-run` also requires the full confirmation",
+            "- `--dry-run` asks for confirmation like a real run",
+        ],
+    ),
+    "PS131": (
+        "batch",
+        "- With `--complete`",
+        1,
+        [
+            "- `--complete` asks for confirmation a single time, up front, and keeps the same"
+            " environment for every step",
+            "- In a `--complete` run the user confirms once at the start, and the environment stays"
+            " the same throughout",
+            "- With `--complete`: one confirmation at the beginning; the environment never changes"
+            " between steps",
+        ],
+        [
+            "- With `--complete`, each step (update, deploy, test) asks for confirmation again",
+            "- With `--complete`, confirmation is asked once, but each step may switch to another"
+            " environment",
+        ],
+    ),
+    "PS132": (
+        "rocmd",
+        "**Code-only**",
+        1,
+        [
+            "This command only edits the loader code; it never deploys anything.",
+            "Nothing is deployed: `--environment` only picks the configuration that is read.",
+            "**Note**: code-only. It does not deploy, release or apply anything.",
+        ],
+        [
+            "This command updates the loader code and then deploys it to the selected environment.",
+            "It is not code-only: it also deploys the stack.",
+        ],
+    ),
+    "PS203": (
+        "agent",
+        "**ABSOLUTE RULE**",
+        1,
+        [
+            "**ABSOLUTE RULE**: You must never deploy anything to production unless the user has"
+            " explicitly confirmed it.",
+            "Production is only ever changed after the user's explicit confirmation.",
+            "Never touch production without an explicit yes from the user.",
+        ],
+        [
+            "**ABSOLUTE RULE**: You may deploy to production without explicit user confirmation.",
+            "**ABSOLUTE RULE**: Never ask for confirmation before deploying to production.",
+            "**ABSOLUTE RULE**: Be careful when deploying to production.",
+        ],
+    ),
+    "PS204": (
+        "agent",
+        "At the START of EVERY execution",
+        3,
+        [
+            "Before anything else, on every run, you MUST:\n\n1. **Look at the target"
+            " environment**: `prod` or `production` means production.",
+            "You MUST:\n\n1. Determine which environment you target (prod or production) as the"
+            " very first step of every execution.",
+            "At the beginning of each invocation, you MUST:\n\n1. Verify the target environment.",
+        ],
+        [
+            "You MUST:\n\n1. Do not check the target environment at the start; check it only"
+            " before the deploy step.",
+            "At the START of EVERY execution, you MUST:\n\n1. Assume the environment is test;"
+            " never check it.",
+        ],
+    ),
+    "PS205": (
+        "agent",
+        "2. **If production detected AND ProductionConfirmed flag is FALSE**",
+        9,
+        [
+            "2. When the target is production and ProductionConfirmed is false or missing, stop"
+            " everything, show the production warning and the three questions, wait for the"
+            " answers, and exit if any check fails:\n"
+            "   - Have you validated this in TEST? (y/n)\n"
+            "   - Do you understand this affects PRODUCTION? (y/n)\n"
+            "   - Type 'PRODUCTION' to confirm",
+            "2. **ProductionConfirmed not set?** Then:\n   - Halt all work at once\n"
+            "   - Warn the user and ask the 3 questions:\n"
+            "     - Have you validated this in TEST? (y/n)\n"
+            "     - Do you understand this affects PRODUCTION? (y/n)\n"
+            "     - Type 'PRODUCTION' to confirm\n"
+            "   - Await the user's answers\n   - Abort if any answer is not yes",
+            "2. If you were invoked directly (no ProductionConfirmed flag):\n"
+            "   - stop immediately\n"
+            "   - display the production warning with the standard 3-question protocol:\n"
+            "     - Have you validated this in TEST? (y/n)\n"
+            "     - Do you understand this affects PRODUCTION? (y/n)\n"
+            "     - Type 'PRODUCTION' to confirm\n"
+            "   - do not continue until the user replies\n"
+            "   - exit on the first failed confirmation",
+        ],
+        [
+            "2. **If production detected AND ProductionConfirmed flag is FALSE**:\n"
+            "   - **STOP all operations immediately**\n"
+            "   - **Display production warning** (use the 3-question protocol):\n"
+            "     - Have you validated this in TEST? (y/n)\n"
+            "     - Do you understand this affects PRODUCTION? (y/n)\n"
+            "     - Type 'PRODUCTION' to confirm\n"
+            "   - Continue with the deployment once the questions have been shown",
+            "2. **If production detected AND ProductionConfirmed flag is FALSE**: do not stop;"
+            " show the warning, ask the three questions and continue even if a check fails:\n"
+            "   - Have you validated this in TEST? (y/n)\n"
+            "   - Do you understand this affects PRODUCTION? (y/n)\n"
+            "   - Type 'PRODUCTION' to confirm",
+        ],
+    ),
+    "PS206": (
+        "agent",
+        "3. **If ProductionConfirmed flag is TRUE**",
+        4,
+        [
+            "3. If ProductionConfirmed is true, the user already confirmed: proceed, but still"
+            " label the production environment clearly in every message.",
+            "3. **ProductionConfirmed = true**:\n   - You may proceed with production operations\n"
+            "   - Log `ENVIRONMENT: PRODUCTION` at the top of all output",
+            "3. When the invoking command has already confirmed (flag true), go ahead and state"
+            " clearly that you are working in production.",
+        ],
+        [
+            "3. If ProductionConfirmed is true, proceed silently; do not mention the production"
+            " environment in the output.",
+            "3. **If ProductionConfirmed flag is TRUE**: proceed without logging the environment.",
+        ],
+    ),
+    "PS207": (
+        "agent",
+        "**DEFENSE-IN-DEPTH**",
+        1,
+        [
+            "Even when the calling command already passed `--environment=prod`, check the"
+            " ProductionConfirmed flag yourself or ask again.",
+            "Do not trust the invoking command: verify the flag or request confirmation yourself"
+            " (defense in depth).",
+            "**Defense in depth**: whatever the command did, confirm it yourself before"
+            " production.",
+        ],
+        [
+            "**DEFENSE-IN-DEPTH is not needed**: if the command passed `--environment=prod`, do"
+            " not verify the ProductionConfirmed flag.",
+            "Trust the invoking command: if it passed `--environment=prod`, proceed without a"
+            " second prompt.",
+        ],
+    ),
+    "PS208": (
+        "bagent",
+        "- **NEVER auto-deploy to production**",
+        1,
+        [
+            "   - Never deploy to production on your own initiative; print the exact commands for"
+            " the user to run instead",
+            "   - Do not promote anything to production automatically: the user runs the deploy"
+            " commands you give them",
+            "   - You never move on to production yourself; ask through the batch protocol or hand"
+            " the user the commands",
+        ],
+        [
+            "   - When every dataset passes in test, promote the batch to production automatically",
+            "   - Auto-deploy to production as soon as the tests pass",
+        ],
+    ),
+    "PS209": (
+        "bagent",
+        "When you delegate to other agents",
+        1,
+        [
+            "When you delegate to other agents, hand the same environment to every sub-agent.",
+            "When you delegate to other agents, forward `--environment` exactly as you received"
+            " it; never switch it.",
+            "When you delegate to other agents, they get the environment you were given,"
+            " unchanged.",
+        ],
+        [
+            "When you delegate to other agents, let each sub-agent choose its own environment.",
+            "When you delegate to other agents, switch the environment to test for them.",
+        ],
+    ),
+    "PS221": (
+        "ro",
+        "**IMPORTANT**",
+        1,
+        [
+            "You do not need production confirmation, because you only read logs and metrics.",
+            "No production confirmation is required: this agent only writes documentation.",
+            "As a read-only agent, it never asks for production confirmation.",
+        ],
+        [
+            "**IMPORTANT**: This read-only agent still requires production confirmation.",
+            "Production confirmation is required even for tests.",
+        ],
+    ),
+    "PS222": (
+        "ro",
+        "- No infrastructure changes",
+        2,
+        [
+            "- It never touches infrastructure and never writes data",
+            "- Infrastructure and data are left untouched",
+            "- Makes no changes to infrastructure\n- Does not modify, write or delete any data",
+        ],
+        [
+            "- It may change infrastructure in test\n- No data modifications",
+            "- No infrastructure changes, and it may delete old test data",
+        ],
+    ),
+    "PS223": (
+        "ro",
+        "However, you MUST still respect",
+        1,
+        [
+            "Still honour the `--environment` parameter when it is given, and say which"
+            " environment you are operating in.",
+            "- Respect the environment parameter\n- State the environment you work against in"
+            " every report",
+            "You must follow the requested environment and clearly label the environment in all"
+            " output.",
+        ],
+        [
+            "Ignore the environment parameter; queries always run against the default warehouse.",
+            "Do not respect the environment parameter, and never say which environment you use.",
+        ],
+    ),
+}
+
+PARAPHRASES = [(code, i) for code, case in CASES.items() for i in range(len(case[3]))]
+OPPOSITES = [(code, i) for code, case in CASES.items() for i in range(len(case[4]))]
+
+
+@pytest.mark.parametrize(("code", "index"), PARAPHRASES)
+def test_paraphrase_passes(code: str, index: int, tmp_path: Path) -> None:
+    base, anchor, lines, paraphrases, _ = CASES[code]
+    kind, text = _base(base)
+    text, _ = _replace(text, anchor, lines, paraphrases[index])
+    assert _statement_findings(_lint(tmp_path, kind, text)) == []
+
+
+@pytest.mark.parametrize(("code", "index"), OPPOSITES)
+def test_opposite_fails_with_the_rule_and_line(code: str, index: int, tmp_path: Path) -> None:
+    base, anchor, lines, _, opposites = CASES[code]
+    kind, text = _base(base)
+    text, line = _replace(text, anchor, lines, opposites[index])
+    found = [(rule, at) for rule, at, _ in _statement_findings(_lint(tmp_path, kind, text))]
+    # The finding points at a line of the statement that says the opposite.
+    replaced = range(line, line + opposites[index].count("\n") + 1)
+    assert code in [rule for rule, at in found if at in replaced], found
+
+
+def test_every_statement_rule_has_three_paraphrases_and_two_opposites(pack: RulePack) -> None:
+    statement_rules = {
+        r.code for r in pack.rules if r.check == "statement" and r.parts and r.parts[0].concepts
+    }
+    assert statement_rules == set(CASES)
+    for code, (_, _, _, paraphrases, opposites) in CASES.items():
+        assert len(paraphrases) >= 3 and len(opposites) >= 2, code
+
+
+@pytest.mark.parametrize("base", ["deploy", "batch", "invoker", "agent", "bagent", "ro", "rocmd"])
+def test_the_seed_templates_pass(base: str, tmp_path: Path) -> None:
+    kind, text = _base(base)
+    assert _statement_findings(_lint(tmp_path, kind, text)) == []
+
+
+# The words of a requirement spread over unrelated sentences or items do not state it.
+SCOPE = [
+    (
+        "PS104",
+        "deploy",
+        "1. **STOP immediately**",
+        "1. **Stop** if the user asks you to\n1. Show the plan immediately, before any operation",
+    ),
+    (
+        "PS103",
+        "deploy",
+        "- **Production**:",
+        "- `--environment=prod`: deploys to the live account\n"
+        "- High-risk operations elsewhere need mandatory confirmation",
+    ),
+    (
+        "PS108",
+        "deploy",
+        "5. **Cancel operation**",
+        "5. **Cancel** the run when the user asks\n6. Log it if any confirmation fails",
+    ),
+    (
+        "PS123",
+        "batchplain",
+        "7. **Confirm ONCE**",
+        "7. Ask a single time\n8. Datasets are loaded at once, never per item, in one run",
+    ),
+    (
+        "PS109",
+        "deploy",
+        "**NO EXCEPTIONS**",
+        "There are no exceptions to the naming rules.\n\n"
+        "Production changes are reviewed. Confirmation is recorded in the log.",
+    ),
+    (
+        "PS203",
+        "agent",
+        "**ABSOLUTE RULE**",
+        "**ABSOLUTE RULE**: Never deploy on Fridays.\n\n"
+        "Production work is logged. Explicit user confirmation is kept in the audit trail.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "base", "anchor", "new"), SCOPE)
+def test_words_spread_over_unrelated_items_do_not_pass(
+    code: str, base: str, anchor: str, new: str, tmp_path: Path
+) -> None:
+    kind, text = _base(base)
+    text, _ = _replace(text, anchor, 1, new)
+    found = _statement_findings(_lint(tmp_path, kind, text))
+    assert code in [rule for rule, _, _ in found], found
+
+
+# The policy's own sentences are negative; deciding polarity per concept lets them pass.
+NEGATIVE = [
+    (
+        "PS109",
+        "deploy",
+        "**NO EXCEPTIONS**",
+        "**NO EXCEPTIONS**: NEVER proceed without confirmation.",
+    ),
+    (
+        "PS123",
+        "batch",
+        "7. **Confirm ONCE**",
+        "7. Confirm ONCE, before the batch starts, never per"
+        " dataset; never ask again per dataset; cancel the ENTIRE batch if any answer fails",
+    ),
+    (
+        "PS203",
+        "agent",
+        "**ABSOLUTE RULE**",
+        "You must never deploy anything to production unless the user has explicitly confirmed it.",
+    ),
+    ("PS130", "batch", "- `--dry-run` never requires", "- `--dry-run` does not need confirmation"),
+    (
+        "PS222",
+        "ro",
+        "- No infrastructure changes",
+        "- No infrastructure changes\n- No data modifications",
+    ),
+    (
+        "PS221",
+        "ro",
+        "**IMPORTANT**",
+        "You do not need production confirmation, because you only read logs and metrics.",
+    ),
+    ("PS208", "bagent", "- **NEVER auto-deploy", "   - NEVER auto-deploy to production"),
+    ("PS132", "rocmd", "**Code-only**", "It never deploys anything."),
+]
+
+
+@pytest.mark.parametrize(("code", "base", "anchor", "new"), NEGATIVE)
+def test_the_policys_negative_sentences_pass(
+    code: str, base: str, anchor: str, new: str, tmp_path: Path
+) -> None:
+    kind, text = _base(base)
+    text, _ = _replace(text, anchor, 1 + new.count("\n"), new)
+    assert _statement_findings(_lint(tmp_path, kind, text)) == []
+
+
+def test_a_contradiction_is_reported_as_such(tmp_path: Path) -> None:
+    kind, text = _base("deploy")
+    text, line = _replace(
+        text,
+        "5. **Cancel operation**",
+        1,
+        "5. **Do not cancel** the operation if any confirmation fails; log it and continue",
+    )
+    (finding,) = [f for f in _statement_findings(_lint(tmp_path, kind, text)) if f[0] == "PS108"]
+    assert finding[1] == line
+    assert f"line {line} says the opposite of" in finding[2]
+    assert "'Do not cancel the operation if any confirmation fails" in finding[2].replace('"', "'")
+
+
+def test_a_missing_statement_points_at_the_closest_line_and_names_the_concept(
+    tmp_path: Path,
+) -> None:
+    kind, text = _base("deploy")
+    text, line = _replace(text, "1. **STOP immediately**", 1, "1. **Stop** before deploying")
+    (finding,) = [f for f in _statement_findings(_lint(tmp_path, kind, text)) if f[0] == "PS104"]
+    assert finding[1] == line  # the statement, not the section heading
+    assert "closest is line" in finding[2] and "'immediately'" in finding[2]
+
+
+def _todo_sentence(todo: str) -> str:
+    return re.sub(r"^(State that |State |Note that |Document )", "", todo)
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_the_todo_text_asks_for_a_sentence_the_check_accepts(code: str, tmp_path: Path) -> None:
+    rule = PACK.find(code)
+    assert rule is not None
+    base, anchor, lines, _, _ = CASES[code]
+    kind, text = _base(base)
+    indent = re.match(r"\s*(?:[-*]|\d+\.)?\s*", text.split("\n")[0])
+    del indent
+    text, _ = _replace(text, anchor, lines, "- " + _todo_sentence(rule.todo))
+    found = [f for f in _statement_findings(_lint(tmp_path, kind, text)) if f[0] == code]
+    assert found == [], (rule.todo, found)
