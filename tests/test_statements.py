@@ -677,3 +677,94 @@ def test_the_todo_text_asks_for_a_sentence_the_check_accepts(code: str, tmp_path
     text, _ = _replace(text, anchor, lines, "- " + _todo_sentence(rule.todo))
     found = [f for f in _statement_findings(_lint(tmp_path, kind, text)) if f[0] == code]
     assert found == [], (rule.todo, found)
+
+
+def test_a_mistyped_question_names_the_question_and_its_line(tmp_path: Path) -> None:
+    kind, text = _base("deploy")
+    text, line = _replace(text, "Type 'PRODUCTION' to confirm", 1, "   - Type 'PROD' to confirm")
+    (finding,) = [f for f in _statement_findings(_lint(tmp_path, kind, text)) if f[0] == "PS106"]
+    assert finding[1] == line
+    assert "3. \"Type 'PRODUCTION' to confirm\"" in finding[2]
+    assert f"line {line} has \"Type 'PROD' to confirm\"" in finding[2]
+
+
+def test_the_issue_examples(tmp_path: Path) -> None:
+    """The sentences of the issue: correct ones in a team's own words pass, opposites fail."""
+    good = [
+        (
+            "PS104",
+            "deploy",
+            "1. **STOP immediately**",
+            "1. **STOP immediately**, before any rotation.",
+        ),
+        (
+            "PS107",
+            "deploy",
+            "4. **Only proceed",
+            "4. Claude proceeds only if the user explicitly confirms all checks.",
+        ),
+        (
+            "PS109",
+            "deploy",
+            "**NO EXCEPTIONS**",
+            "**NO EXCEPTIONS**: production secrets are never rotated without confirmation.",
+        ),
+        (
+            "PS203",
+            "agent",
+            "**ABSOLUTE RULE**",
+            "You must never deploy anything to production unless the user has explicitly"
+            " confirmed it",
+        ),
+        ("PS204", "agent", "1. **Check target environment**", "1. Look at the target environment"),
+        (
+            "PS206",
+            "agent",
+            "   - Still log production environment",
+            "   - Still label the production environment clearly",
+        ),
+        (
+            "PS221",
+            "ro",
+            "**IMPORTANT**",
+            "You do not need production confirmation, because you only read logs and metrics",
+        ),
+        (
+            "PS123",
+            "batch",
+            "7. **Confirm ONCE**",
+            "7. Confirm once before the batch starts and never ask again per dataset; cancel"
+            " the ENTIRE batch if any answer fails",
+        ),
+    ]
+    for n, (code, base, anchor, new) in enumerate(good):
+        kind, text = _base(base)
+        text, _ = _replace(text, anchor, 1, new)
+        assert _statement_findings(_lint(tmp_path / str(n), kind, text)) == [], code
+    bad = [
+        (
+            "PS108",
+            "deploy",
+            "5. **Cancel operation**",
+            "5. **Do not cancel** the operation if any confirmation fails; log it and continue",
+        ),
+        (
+            "PS207",
+            "agent",
+            "**DEFENSE-IN-DEPTH**",
+            "**DEFENSE-IN-DEPTH is not needed**: the command asked; do not verify the"
+            " ProductionConfirmed flag",
+        ),
+        ("PS102", "deploy", "- **Default**:", "- Default: `--environment=prod`"),
+        (
+            "PS103",
+            "deploy",
+            "- **Production**:",
+            "- `--environment=prod` is not high risk; confirmation is not mandatory",
+        ),
+    ]
+    for n, (code, base, anchor, new) in enumerate(bad):
+        kind, text = _base(base)
+        text, line = _replace(text, anchor, 1, new)
+        found = _statement_findings(_lint(tmp_path / f"bad{n}", kind, text))
+        assert (code, line) in [(rule, at) for rule, at, _ in found], (code, found)

@@ -38,15 +38,16 @@ def _words(text: str) -> set[str]:
 
 
 def _closest(part: Part, judged: list[Judgement], example: str) -> Judgement:
-    """The unit that holds most of the requirement; ties go to one that says the opposite,
-    then to wording closest to the requirement and the rule's example, then to the one that
-    has its first concepts, then to the first."""
+    """The unit that holds most of the requirement; ties go to one that says the opposite (of
+    its first concepts first), then to wording closest to the requirement and the rule's
+    example, then to the one that has its first concepts, then to the first."""
     target = _words(part.label + " " + example)
     return max(
         judged,
         key=lambda j: (
             j.score,
             bool(j.opposed),
+            tuple(ref in j.opposed for ref in part.concepts),  # the first concept first
             len(target & _words(j.unit.text)),
             j.present,
             -j.unit.line,
