@@ -51,7 +51,7 @@ def test_text_output_names_path_line_code_requirement(repo: Path) -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert re.fullmatch(
-        r"\.claude/commands/project/bad\.md:17:1: PS104 stop-immediately .*STOP immediately.*",
+        r"\.claude/commands/project/bad\.md:29:1: PS104 stop-immediately .*stop immediately.*",
         lines[0],
     ), lines[0]
     assert lines[-1] == "7 files checked: 6 passed, 1 failed, 0 in error; 1 error, 0 warnings"
@@ -98,7 +98,7 @@ def test_json_contract(repo: Path) -> None:
         "rule": "PS104",
         "requirement": "stop-immediately",
         "severity": "error",
-        "line": 17,
+        "line": 29,
         "column": 1,
         "message": "",
         "fixable": False,
