@@ -768,3 +768,36 @@ def test_the_issue_examples(tmp_path: Path) -> None:
         text, line = _replace(text, anchor, 1, new)
         found = _statement_findings(_lint(tmp_path / f"bad{n}", kind, text))
         assert (code, line) in [(rule, at) for rule, at, _ in found], (code, found)
+
+
+def test_a_team_pack_adds_phrasings(tmp_path: Path) -> None:
+    """The README's example: a team's own words for a concept, merged with the bundled pack."""
+    from conftest import PROJECT
+
+    from safety_lint.concepts import Unit, judge, lexicon
+    from safety_lint.rulepack import bundled_rules_dir, load_pack
+
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n# policy/extra-rules/phrasings.yaml\n(.*?)```", readme, re.S)
+    assert block
+    (tmp_path / "phrasings.yaml").write_text(block.group(1), encoding="utf-8")
+    team = load_pack([bundled_rules_dir(), tmp_path])
+    sentence = Unit(1, "Hold the line immediately, before any operation", ())
+    refs = ("stop", "immediately", "before-any-operation")
+    assert not judge(lexicon(PACK), refs, sentence).met
+    assert judge(lexicon(team), refs, sentence).met
+    assert "ship it anyway" in team.concepts["proceed-gate"]["opposites"]
+
+
+def test_an_unknown_concept_is_a_rule_pack_error(tmp_path: Path) -> None:
+    from safety_lint.rulepack import RulePackError, bundled_rules_dir, load_pack
+
+    (tmp_path / "team.yaml").write_text(
+        "rules:\n  - code: TM001\n    name: rollback-plan\n    severity: error\n"
+        "    check: statement\n    applies: [{kind: command, section: production-safety}]\n"
+        "    options: {requires: [{means: roll back, concepts: [rollbak]}]}\n"
+        "    doc: {what: w, why: w, fix: f, example: e, failing: f}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulePackError, match="unknown concept 'rollbak'"):
+        load_pack([bundled_rules_dir(), tmp_path])
