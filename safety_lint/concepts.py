@@ -214,7 +214,11 @@ def units(blocks: Sequence[Block], include_code: bool = False) -> list[Unit]:
             continue
         parents = {}
         found = _sentences(b)
-        out.extend(Unit(line, text, ()) for line, text in found if not _QUESTION.search(text))
+        for n, (line, text) in enumerate(found):
+            # A label of a few words ("No exceptions.") introduces the sentence after it.
+            label = found[n - 1][1] if n and len(_WORD.findall(found[n - 1][1])) <= 3 else ""
+            if not _QUESTION.search(text):
+                out.append(Unit(line, text, (label,) if label else ()))
         lead = found[-1][1] if found and found[-1][1].endswith(":") else ""
     return out
 
@@ -297,7 +301,7 @@ def _occurrences(concept: Concept, neg: Negation, text: str) -> tuple[tuple[int,
     for pattern, opposite in concept.compiled:
         pos = 0
         while (m := pattern.search(text, pos)) is not None:
-            m = _tightest(m)
+            m = _tightest(m, neg)
             if _straddles(m, neg):
                 pos = m.start() + 1
                 continue
@@ -321,11 +325,14 @@ def _straddles(m: re.Match[str], neg: Negation) -> bool:
     return False
 
 
-def _tightest(m: re.Match[str]) -> re.Match[str]:
+def _tightest(m: re.Match[str], neg: Negation) -> re.Match[str]:
     """The latest-starting match that ends where `m` ends: in "no infrastructure changes, and
     it may delete old test data" the data phrase is "delete old test data", not "changes ...
-    data", so its polarity is read from the right verb."""
+    data", so its polarity is read from the right verb. It never starts past a negation that
+    the phrase holds itself ("not even for hotfixes")."""
     while (later := m.re.search(m.string, m.start() + 1)) is not None and later.end() <= m.end():
+        if neg.before.search(m.string, m.start(), later.start()):
+            break
         m = later
     return m
 

@@ -801,3 +801,312 @@ def test_an_unknown_concept_is_a_rule_pack_error(tmp_path: Path) -> None:
     )
     with pytest.raises(RulePackError, match="unknown concept 'rollbak'"):
         load_pack([bundled_rules_dir(), tmp_path])
+
+
+# More phrasings, as other teams write them (one line replaced in a passing file).
+MORE_PARAPHRASES = [
+    (
+        "PS102",
+        "deploy",
+        "- **Default**:",
+        "- Runs against `--environment=test` unless told otherwise; test runs never prompt for confirmation",
+    ),
+    (
+        "PS102",
+        "deploy",
+        "- **Default**:",
+        "- `--environment` defaults to `test`; no confirmation is needed for test",
+    ),
+    (
+        "PS102",
+        "deploy",
+        "- **Default**:",
+        "- By default the target is TEST (safe, runs without confirmation)",
+    ),
+    (
+        "PS103",
+        "deploy",
+        "- **Production**:",
+        "- `--environment=prod`: HIGH RISK. Confirmation is mandatory.",
+    ),
+    (
+        "PS103",
+        "deploy",
+        "- **Production**:",
+        "- Production runs are risky and always need explicit, mandatory confirmation",
+    ),
+    (
+        "PS104",
+        "deploy",
+        "1. **STOP immediately**",
+        "1. Stop right there and do not run anything yet",
+    ),
+    ("PS104", "deploy", "1. **STOP immediately**", "1. Immediately halt before touching anything"),
+    (
+        "PS104",
+        "deploy",
+        "1. **STOP immediately**",
+        "1. Stop at once and perform no operation until confirmed",
+    ),
+    (
+        "PS105",
+        "deploy",
+        "2. **Display production warning**",
+        "2. Present a warning that production will change, with the expected impact",
+    ),
+    (
+        "PS105",
+        "deploy",
+        "2. **Display production warning**",
+        "2. Tell the user, with a clear WARNING banner, what will be affected",
+    ),
+    (
+        "PS107",
+        "deploy",
+        "4. **Only proceed",
+        "4. Go ahead only once the user has answered yes to every question",
+    ),
+    (
+        "PS107",
+        "deploy",
+        "4. **Only proceed",
+        "4. All three checks must be confirmed explicitly before Claude continues",
+    ),
+    (
+        "PS107",
+        "deploy",
+        "4. **Only proceed",
+        "4. Proceed if and only if the user explicitly confirms all three",
+    ),
+    ("PS108", "deploy", "5. **Cancel operation**", "5. Any failed check aborts the operation"),
+    ("PS108", "deploy", "5. **Cancel operation**", "5. A single 'n' answer ends the operation"),
+    (
+        "PS109",
+        "deploy",
+        "**NO EXCEPTIONS**",
+        "**No exceptions.** Production is never touched without explicit confirmation.",
+    ),
+    (
+        "PS109",
+        "deploy",
+        "**NO EXCEPTIONS**",
+        "Production operations always require confirmation, no exceptions, not even for hotfixes.",
+    ),
+    (
+        "PS203",
+        "agent",
+        "**ABSOLUTE RULE**",
+        "Under no circumstances deploy to production without the user's explicit confirmation.",
+    ),
+    (
+        "PS203",
+        "agent",
+        "**ABSOLUTE RULE**",
+        "Explicit user confirmation is required before any production deployment.",
+    ),
+    (
+        "PS203",
+        "agent",
+        "**ABSOLUTE RULE**",
+        "You may only touch production once the user has explicitly confirmed.",
+    ),
+    (
+        "PS221",
+        "ro",
+        "**IMPORTANT**",
+        "This agent never needs production confirmation: it only inspects and reports.",
+    ),
+    (
+        "PS222",
+        "ro",
+        "- No infrastructure changes",
+        "- Read-only: it changes neither infrastructure nor data",
+    ),
+    (
+        "PS223",
+        "ro",
+        "However, you MUST still respect",
+        "Work only in the environment you were given and name the environment in every report.",
+    ),
+    (
+        "PS207",
+        "agent",
+        "**DEFENSE-IN-DEPTH**",
+        "Never rely on the calling command alone: re-check ProductionConfirmed, or ask the user again.",
+    ),
+    (
+        "PS209",
+        "bagent",
+        "When you delegate to other agents",
+        "When you delegate to other agents, they must receive exactly the environment you were invoked with.",
+    ),
+    (
+        "PS130",
+        "batch",
+        "- `--dry-run` never requires",
+        "- `--dry-run` is read-only, so it never asks for confirmation",
+    ),
+    ("PS130", "batch", "- `--dry-run` never requires", "- Dry runs need no confirmation"),
+    (
+        "PS124",
+        "batch",
+        "- **STRONGLY RECOMMENDED**",
+        "- For production, running `--dry-run` first is strongly recommended",
+    ),
+    (
+        "PS124",
+        "batch",
+        "- **STRONGLY RECOMMENDED**",
+        "- Do a `--dry-run` before any production batch (strongly advised)",
+    ),
+    (
+        "PS122",
+        "batch",
+        "3. **Calculate and display the batch impact**",
+        "3. Before asking, display the batch impact: the list of datasets and their number",
+    ),
+    (
+        "PS122",
+        "batch",
+        "3. **Calculate and display the batch impact**",
+        "3. Count the datasets in the batch and show the user the total and the names",
+    ),
+    (
+        "PS123",
+        "batch",
+        "7. **Confirm ONCE**",
+        "7. One confirmation covers the whole batch, no per-dataset prompts. Any 'no' cancels the complete batch.",
+    ),
+    (
+        "PS131",
+        "batch",
+        "- With `--complete`",
+        "- `--complete` confirms once, at the start of the workflow, and uses one environment throughout",
+    ),
+    ("PS132", "rocmd", "**Code-only**", "This command writes code locally and does not deploy."),
+    (
+        "PS132",
+        "rocmd",
+        "**Code-only**",
+        "Deploys nothing; it only changes files in the working tree.",
+    ),
+]
+MORE_OPPOSITES = [
+    (
+        "PS102",
+        "deploy",
+        "- **Default**:",
+        "- **Default**: `--environment=test` (confirmation required)",
+    ),
+    ("PS102", "deploy", "- **Default**:", "- Defaults to production; no confirmation needed"),
+    (
+        "PS103",
+        "deploy",
+        "- **Production**:",
+        "- `--environment=prod` carries no special risk and needs no confirmation",
+    ),
+    (
+        "PS104",
+        "deploy",
+        "1. **STOP immediately**",
+        "1. Continue immediately, before any confirmation",
+    ),
+    (
+        "PS105",
+        "deploy",
+        "2. **Display production warning**",
+        "2. Show no warning; the impact is obvious",
+    ),
+    (
+        "PS107",
+        "deploy",
+        "4. **Only proceed",
+        "4. Proceed unless the user objects to one of the checks",
+    ),
+    (
+        "PS108",
+        "deploy",
+        "5. **Cancel operation**",
+        "5. Never cancel because a check failed; carry on with the operation",
+    ),
+    (
+        "PS109",
+        "deploy",
+        "**NO EXCEPTIONS**",
+        "Exceptions can be made for urgent hotfixes, which may proceed without confirmation.",
+    ),
+    (
+        "PS203",
+        "agent",
+        "**ABSOLUTE RULE**",
+        "Deploy to production without waiting for confirmation.",
+    ),
+    (
+        "PS221",
+        "ro",
+        "**IMPORTANT**",
+        "This agent must ask for production confirmation before it reads anything.",
+    ),
+    ("PS123", "batch", "7. **Confirm ONCE**", "7. Ask for confirmation again before each dataset"),
+    (
+        "PS124",
+        "batch",
+        "- **STRONGLY RECOMMENDED**",
+        "- `--dry-run` is a waste of time in production",
+    ),
+    ("PS130", "batch", "- `--dry-run` never requires", "- Even `--dry-run` must be confirmed"),
+    (
+        "PS131",
+        "batch",
+        "- With `--complete`",
+        "- With `--complete`, confirmation is requested before every step",
+    ),
+    (
+        "PS132",
+        "rocmd",
+        "**Code-only**",
+        "This command deploys the updated loader to the environment you pass.",
+    ),
+    ("PS206", "agent", "   - Still log production environment", "   - Do not log the environment"),
+    (
+        "PS208",
+        "bagent",
+        "   - **NEVER auto-deploy",
+        "   - Deploy the batch to production yourself when the tests pass",
+    ),
+    (
+        "PS209",
+        "bagent",
+        "When you delegate to other agents",
+        "When you delegate to other agents, override the environment with their default.",
+    ),
+    ("PS222", "ro", "- No infrastructure changes", "- It may provision test infrastructure"),
+    (
+        "PS223",
+        "ro",
+        "However, you MUST still respect",
+        "Always query the default environment, whatever is passed.",
+    ),
+    ("PS204", "agent", "1. **Check target environment**", "1. Never check the target environment"),
+    (
+        "PS207",
+        "agent",
+        "**DEFENSE-IN-DEPTH**",
+        "If the command passed `--environment=prod`, do not ask again and do not check the flag.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "base", "anchor", "new"), MORE_PARAPHRASES)
+def test_more_paraphrases_pass(code: str, base: str, anchor: str, new: str, tmp_path: Path) -> None:
+    kind, text = _base(base)
+    text, _ = _replace(text, anchor, 1, new)
+    assert _statement_findings(_lint(tmp_path, kind, text)) == [], code
+
+
+@pytest.mark.parametrize(("code", "base", "anchor", "new"), MORE_OPPOSITES)
+def test_more_opposites_fail(code: str, base: str, anchor: str, new: str, tmp_path: Path) -> None:
+    kind, text = _base(base)
+    text, line = _replace(text, anchor, 1, new)
+    found = _statement_findings(_lint(tmp_path, kind, text))
+    assert code in [rule for rule, at, _ in found if at == line], found
