@@ -1110,3 +1110,19 @@ def test_more_opposites_fail(code: str, base: str, anchor: str, new: str, tmp_pa
     text, line = _replace(text, anchor, 1, new)
     found = _statement_findings(_lint(tmp_path, kind, text))
     assert code in [rule for rule, at, _ in found if at == line], found
+
+
+def test_a_team_that_writes_every_statement_in_its_own_words_passes(tmp_path: Path) -> None:
+    """A command and two agents written from scratch, none of it copied from the templates."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    root = shutil.copytree(FIXTURES / "statements" / "team", tmp_path / "team")
+    files = sorted((root / ".claude").rglob("*.md"))
+    results = run_repo(root, files).results
+    assert [(r.path, r.status) for r in results] == [
+        (".claude/agents/log-reader.md", "pass"),
+        (".claude/agents/secret-rotator.md", "pass"),
+        (".claude/commands/rotate-secrets.md", "pass"),
+    ], [v.message for r in results for v in r.violations]
