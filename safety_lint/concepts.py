@@ -24,6 +24,12 @@ from .text import normalize
 
 _WORD = re.compile(r"[\w'-]+")
 _REACH = 3  # words between a negation and what it negates ("do not display a production warning")
+_AFTER_END = re.compile(r"[;.!?()\[\]]|\s[-\u2013\u2014]\s|\b(?:but|because|however)\b", re.I)
+_LABEL_DENIED = re.compile(
+    r"\W*:\s*(?:(?:is|are)\s+)?(?:not\s+(?:needed|required|necessary|mandatory|recommended)"
+    r"|optional|unnecessary)",
+    re.IGNORECASE,
+)
 _LIST = re.compile(r",|\b(?:or|nor)\b", re.IGNORECASE)
 _LIST_REACH = 10
 MAX_UNIT = 1000  # characters of one sentence that are matched: bounds the cost of every phrase
@@ -264,7 +270,9 @@ def negated(text: str, m: re.Match[str], neg: Negation, opposite: bool = False) 
             for g in m.re.groupindex
             if g.startswith("gap") and m.start(g) >= 0
         )
-    if neg.after.match(text[m.end() : end]):
+    # A label may be denied past its colon ("DEFENSE-IN-DEPTH: not needed"), but only so.
+    after = _AFTER_END.split(text[m.end() : m.end() + 80], maxsplit=1)[0]
+    if neg.after.match(text[m.end() : end]) or _LABEL_DENIED.match(after):
         cues += 1
     return cues % 2 == 1
 

@@ -806,6 +806,42 @@ def test_an_unknown_concept_is_a_rule_pack_error(tmp_path: Path) -> None:
 # More phrasings, as other teams write them (one line replaced in a passing file).
 MORE_PARAPHRASES = [
     (
+        "PS104",
+        "deploy",
+        "1. **STOP immediately**",
+        "1. **STOP immediately**: no operation runs before the user confirms.",
+    ),
+    (
+        "PS107",
+        "deploy",
+        "4. **Only proceed",
+        "4. Only continue after the user has explicitly confirmed each of the three checks",
+    ),
+    (
+        "PS108",
+        "deploy",
+        "5. **Cancel operation**",
+        "5. Should any check fail, cancel the operation",
+    ),
+    (
+        "PS102",
+        "deploy",
+        "- **Default**:",
+        "- **Default**: `--environment=test` — safe, no confirmation needed",
+    ),
+    (
+        "PS205",
+        "agent",
+        "   - **STOP all operations immediately**",
+        "   - **Stop everything at once**",
+    ),
+    (
+        "PS206",
+        "agent",
+        "   - Still log production environment",
+        "   - Keep printing `ENV=production` in every log line",
+    ),
+    (
         "PS102",
         "deploy",
         "- **Default**:",
@@ -992,6 +1028,81 @@ MORE_PARAPHRASES = [
     ),
 ]
 MORE_OPPOSITES = [
+    ("PS107", "deploy", "4. **Only proceed", "4. Confirmation is optional; proceed when ready"),
+    (
+        "PS108",
+        "deploy",
+        "5. **Cancel operation**",
+        "5. If any confirmation fails, it is not necessary to cancel; continue",
+    ),
+    ("PS108", "deploy", "5. **Cancel operation**", "5. Cancelling is optional when a check fails"),
+    (
+        "PS104",
+        "deploy",
+        "1. **STOP immediately**",
+        "1. There is no need to stop before any operation",
+    ),
+    ("PS123", "batch", "7. **Confirm ONCE**", "7. Ask once for each dataset"),
+    (
+        "PS123",
+        "batch",
+        "7. **Confirm ONCE**",
+        "7. Confirm every dataset separately before the batch starts",
+    ),
+    (
+        "PS203",
+        "agent",
+        "**ABSOLUTE RULE**",
+        "Don't wait for confirmation before deploying to production.",
+    ),
+    (
+        "PS206",
+        "agent",
+        "   - Still log production environment",
+        "   - Logging the production environment is optional",
+    ),
+    (
+        "PS207",
+        "agent",
+        "**DEFENSE-IN-DEPTH**",
+        "**DEFENSE-IN-DEPTH**: not needed. If the command passed `--environment=prod`, skip the flag check.",
+    ),
+    (
+        "PS131",
+        "batch",
+        "- With `--complete`",
+        "- With `--complete`, the environment may change between steps",
+    ),
+    (
+        "PS102",
+        "deploy",
+        "- **Default**:",
+        "- **Default**: test, but it still asks for confirmation",
+    ),
+    (
+        "PS209",
+        "bagent",
+        "When you delegate to other agents",
+        "When you delegate to other agents, do not pass the environment; they pick their own.",
+    ),
+    (
+        "PS110",
+        "invoker",
+        "1. Invoke the `x-deployer` agent",
+        "1. Invoke the `x-deployer` agent; never pass it the environment or ProductionConfirmed.",
+    ),
+    (
+        "PS221",
+        "ro",
+        "**IMPORTANT**",
+        "Before reading anything, this agent asks for production confirmation, even though it is read-only.",
+    ),
+    (
+        "PS124",
+        "batch",
+        "- **STRONGLY RECOMMENDED**",
+        "- Don't bother with `--dry-run` for production",
+    ),
     (
         "PS102",
         "deploy",
