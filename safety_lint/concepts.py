@@ -32,7 +32,9 @@ _LABEL_DENIED = re.compile(
 )
 _LIST = re.compile(r",|\b(?:or|nor)\b", re.IGNORECASE)
 _LIST_REACH = 10
-MAX_UNIT = 1000  # characters of one sentence that are matched: bounds the cost of every phrase
+MAX_UNIT = 600  # characters of one sentence or item that are read: bounds every phrase's cost
+MAX_UNITS = 300  # units of one section that are read; no safety section comes near it
+_MAX_HITS = 6  # occurrences of one phrase read in one unit  # characters of one sentence that are matched: bounds the cost of every phrase
 _GAP_CHARS = 60  # "..." in a phrase: up to this many characters of the same sentence
 _MACRO = re.compile(r"\{([a-z][a-z0-9-]*)\}")
 _HARD_BREAK = re.compile(
@@ -66,6 +68,7 @@ class Concept:
     phrases: tuple[str, ...]
     opposites: tuple[str, ...]
     compiled: tuple[tuple[re.Pattern[str], bool], ...]  # (pattern, is an opposite)
+    any: re.Pattern[str]  # every phrase and opposite at once: most units hold none of them
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,7 +156,15 @@ def build(words: dict[str, list[str]], raw: dict[str, Any], negation: dict[str, 
             )
         except ConceptError as err:
             raise ConceptError(f"concept '{name}': {err}") from None
-        concepts[name] = Concept(name, str(spec.get("means") or name), phrases, opposites, compiled)
+        joined = "|".join(re.sub(r"\(\?P<gap\d+>", "(?:", p.pattern) for p, _ in compiled)
+        concepts[name] = Concept(
+            name,
+            str(spec.get("means") or name),
+            phrases,
+            opposites,
+            compiled,
+            re.compile(joined, re.IGNORECASE),
+        )
     try:
         before = compile_phrase(_alternation(negation.get("before") or ["$^"]), words)
         after = re.compile(
@@ -226,7 +237,7 @@ def units(blocks: Sequence[Block], include_code: bool = False) -> list[Unit]:
             if not _QUESTION.search(text):
                 out.append(Unit(line, text, (label,) if label else ()))
         lead = found[-1][1] if found and found[-1][1].endswith(":") else ""
-    return out
+    return out[:MAX_UNITS]
 
 
 # --- polarity -------------------------------------------------------------------------------
@@ -304,11 +315,15 @@ def _chain(text: str, spans: list[tuple[int, int]], at: int, neg: Negation) -> i
 @lru_cache(maxsize=16384)
 def _occurrences(concept: Concept, neg: Negation, text: str) -> tuple[tuple[int, bool], ...]:
     """(clause start, affirms the concept) for every occurrence of a phrase or an opposite."""
+    if concept.any.search(text) is None:
+        return ()
     cuts = clause_cuts(text)
     found = []
     for pattern, opposite in concept.compiled:
-        pos = 0
-        while (m := pattern.search(text, pos)) is not None:
+        pos, count = 0, 0
+        # A sentence says a thing a few times at most; the cap bounds hostile repetitive text.
+        while count < _MAX_HITS and (m := pattern.search(text, pos)) is not None:
+            count += 1
             m = _tightest(m, neg)
             if _straddles(m, neg):
                 pos = m.start() + 1
