@@ -34,7 +34,7 @@ _LIST = re.compile(r",|\b(?:or|nor)\b", re.IGNORECASE)
 _LIST_REACH = 10
 MAX_UNIT = 600  # characters of one sentence or item that are read: bounds every phrase's cost
 MAX_UNITS = 300  # units of one section that are read; no safety section comes near it
-_MAX_HITS = 6  # occurrences of one phrase read in one unit  # characters of one sentence that are matched: bounds the cost of every phrase
+_MAX_HITS = 6  # occurrences of one phrase read in one unit
 _GAP_CHARS = 60  # "..." in a phrase: up to this many characters of the same sentence
 _MACRO = re.compile(r"\{([a-z][a-z0-9-]*)\}")
 _HARD_BREAK = re.compile(
@@ -202,14 +202,49 @@ def _sentences(block: Block) -> list[tuple[int, str]]:
     return out
 
 
+def _rows(blocks: Sequence[Block]) -> list[Block]:
+    """Table cells (text blocks on one line, outside lists) become one block per row, each
+    cell read with its column's header: "Environment: --environment=prod; Risk: HIGH RISK"."""
+    out: list[Block] = []
+    header: list[str] = []
+    last = 0
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        j = i
+        while (
+            j + 1 < len(blocks)
+            and blocks[j + 1].type == "text"
+            and b.type == "text"
+            and not b.in_list
+            and not blocks[j + 1].in_list
+            and blocks[j + 1].line == b.line
+        ):
+            j += 1
+        if j == i:
+            out.append(b)
+            i += 1
+            continue
+        cells = [c.norm for c in blocks[i : j + 1]]
+        if not header or len(header) != len(cells) or b.line > last + 2:
+            header = cells  # the first row of a table names its columns
+        else:
+            named = "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=True))
+            out.append(Block("text", b.line, b.line, named, b.counts))
+        last = b.line
+        i = j + 1
+    return out
+
+
 def units(blocks: Sequence[Block], include_code: bool = False) -> list[Unit]:
-    """Each paragraph sentence, each list item (with its lead-in and parent items as context)
-    and, when asked, each code block. Headings, quotes and comments are never units."""
+    """Each paragraph sentence, each list item (with its lead-in and parent items as context),
+    each table row and, when asked, each code block. Headings, quotes and comments are never
+    units."""
     out: list[Unit] = []
     lead = ""
     # The questions put to the user ("Have you validated this in TEST? (y/n)") state nothing.
     parents: dict[int, str] = {}
-    for b in blocks:
+    for b in _rows(blocks):
         if b.type == "heading":
             if b.counts:  # a heading is not a statement, nor the lead-in of one
                 lead, parents = "", {}

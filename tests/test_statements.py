@@ -1237,3 +1237,23 @@ def test_a_team_that_writes_every_statement_in_its_own_words_passes(tmp_path: Pa
         (".claude/agents/secret-rotator.md", "pass"),
         (".claude/commands/rotate-secrets.md", "pass"),
     ], [v.message for r in results for v in r.violations]
+
+
+TABLE = (
+    "| Environment | Risk | Confirmation |\n| --- | --- | --- |\n"
+    "| `--environment=test` (default) | safe | not needed |\n"
+    "| `--environment=prod` | {risk} | {confirmation} |"
+)
+
+
+def test_a_table_row_is_read_with_its_column_headers(tmp_path: Path) -> None:
+    kind, text = _base("deploy")
+    good, _ = _replace(
+        text, "- **Default**:", 2, TABLE.format(risk="HIGH RISK", confirmation="MANDATORY")
+    )
+    assert _statement_findings(_lint(tmp_path / "good", kind, good)) == []
+    bad, line = _replace(
+        text, "- **Default**:", 2, TABLE.format(risk="low", confirmation="optional")
+    )
+    found = [(rule, at) for rule, at, _ in _statement_findings(_lint(tmp_path / "bad", kind, bad))]
+    assert found == [("PS103", line + 3)]
