@@ -406,6 +406,10 @@ def status(lex: Lexicon, ref: str, text: str) -> str:
     clauses: dict[int, set[bool]] = {}
     for clause, affirms in _occurrences(concept, lex.negation, text):
         clauses.setdefault(clause, set()).add(affirms == want)
+    cuts = clause_cuts(text)
+    # A reversed label governs what it introduces: "NOT RECOMMENDED: run --dry-run first".
+    if len(cuts) > 1 and text[cuts[1] - 1] == ":" and False in clauses.get(0, ()):
+        return OPPOSED
     if any(v == {True} for v in clauses.values()):
         return YES
     return OPPOSED if clauses else ABSENT
