@@ -30,6 +30,7 @@ _LABEL_DENIED = re.compile(
     r"|optional|unnecessary)",
     re.IGNORECASE,
 )
+_AND = re.compile(r"\band\b", re.IGNORECASE)  # "never per dataset, and cancel": a new statement
 _LIST = re.compile(r",|\b(?:or|nor)\b", re.IGNORECASE)
 _LIST_REACH = 10
 MAX_UNIT = 600  # characters of one sentence or item that are read: bounds every phrase's cost
@@ -337,7 +338,7 @@ def _chain(text: str, spans: list[tuple[int, int]], at: int, neg: Negation) -> i
     # "and" starts another statement ("no infrastructure changes, and it may delete data").
     listed = _LIST.search(between) and not re.search(r"\band\b", between, re.IGNORECASE)
     reach = _LIST_REACH if listed else _REACH
-    if len(_WORD.findall(between)) > reach or neg.scope_end.search(between):
+    if len(_WORD.findall(between)) > reach or neg.scope_end.search(between) or _AND.search(between):
         return 0
     count = 1
     for s, e in reversed(spans[:-1]):

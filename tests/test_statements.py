@@ -1368,6 +1368,21 @@ def test_a_team_that_writes_every_statement_in_its_own_words_passes(tmp_path: Pa
     ], [v.message for r in results for v in r.violations]
 
 
+def test_a_team_that_writes_its_statements_as_paragraphs_passes(tmp_path: Path) -> None:
+    """A batch command and a batch agent whose safety sections are prose, not lists."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    root = shutil.copytree(FIXTURES / "statements" / "paragraphs", tmp_path / "team")
+    files = sorted((root / ".claude").rglob("*.md"))
+    results = run_repo(root, files).results
+    assert [(r.path, r.status) for r in results] == [
+        (".claude/agents/backfill-runner.md", "pass"),
+        (".claude/commands/backfill.md", "pass"),
+    ], [v.message for r in results for v in r.violations]
+
+
 TABLE = (
     "| Environment | Risk | Confirmation |\n| --- | --- | --- |\n"
     "| `--environment=test` (default) | safe | not needed |\n"
