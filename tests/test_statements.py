@@ -1401,3 +1401,60 @@ def test_a_table_row_is_read_with_its_column_headers(tmp_path: Path) -> None:
     )
     found = [(rule, at) for rule, at, _ in _statement_findings(_lint(tmp_path / "bad", kind, bad))]
     assert found == [("PS103", line + 3)]
+
+
+# Opposites written into the prose fixture: each fails with its rule, at its line.
+PROSE_OPPOSITES = [
+    (
+        "PS107",
+        "Claude continues only when the user has explicitly confirmed all four.",
+        "Claude continues even if the user has not confirmed all four.",
+    ),
+    (
+        "PS108",
+        "If any answer is not yes, Claude aborts the operation.",
+        "If any answer is not yes, Claude does not abort the operation.",
+    ),
+    (
+        "PS123",
+        "The questions are asked a single time, before the batch starts, and never again per dataset; one failed answer cancels the whole batch.",
+        "The questions are asked again for each dataset; one failed answer skips only that dataset.",
+    ),
+    (
+        "PS124",
+        "We strongly advise a `--dry-run` first for any production backfill; a dry run",
+        "We advise against a `--dry-run` for production backfills; a dry run",
+    ),
+    (
+        "PS104",
+        "For a production run Claude halts at once, before any partition is loaded,",
+        "For a production run Claude does not halt, and starts loading partitions at once,",
+    ),
+    (
+        "PS102",
+        "When no environment is given the backfill runs in test, which is safe and never asks for confirmation.",
+        "When no environment is given the backfill runs in test, which still asks for confirmation.",
+    ),
+    (
+        "PS131",
+        "In a `--complete` workflow the user confirms once, at the start, and the same environment is used for every step.",
+        "In a `--complete` workflow the user confirms before every step, and each step may switch the environment.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "old", "new"), PROSE_OPPOSITES)
+def test_an_opposite_in_prose_fails_at_its_line(
+    code: str, old: str, new: str, tmp_path: Path
+) -> None:
+    import shutil
+
+    from conftest import FIXTURES
+
+    root = shutil.copytree(FIXTURES / "statements" / "paragraphs", tmp_path / "team")
+    path = root / ".claude/commands/backfill.md"
+    text = path.read_text(encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    (result,) = run_repo(root, [path]).results
+    assert (code, line) in [(v.rule, v.line) for v in result.violations], result.violations
