@@ -30,6 +30,8 @@ _LABEL_DENIED = re.compile(
     r"|optional|unnecessary)",
     re.IGNORECASE,
 )
+_DETERMINER = re.compile(r"no", re.IGNORECASE)
+_PREPOSITION = re.compile(r"\b(?:for|of|in|on|with|from|by|about)\b", re.IGNORECASE)
 _AND = re.compile(r"\band\b", re.IGNORECASE)  # "never per dataset, and cancel": a new statement
 _LIST = re.compile(r",|\b(?:or|nor)\b", re.IGNORECASE)
 _LIST_REACH = 10
@@ -334,6 +336,9 @@ def _chain(text: str, spans: list[tuple[int, int]], at: int, neg: Negation) -> i
         return 0
     start, end = spans[-1]
     between = text[end:at]
+    # "No confirmation for --dry-run": the determiner's reach ends at its noun's preposition.
+    if _DETERMINER.fullmatch(text[start:end]) and _PREPOSITION.search(between):
+        return 0
     # A list ("never run cdk deploy, terraform apply or a data load") carries the cue further;
     # "and" starts another statement ("no infrastructure changes, and it may delete data").
     listed = _LIST.search(between) and not re.search(r"\band\b", between, re.IGNORECASE)
@@ -365,9 +370,23 @@ def _occurrences(concept: Concept, neg: Negation, text: str) -> tuple[tuple[int,
                 pos = m.start() + 1
                 continue
             affirms = negated(text, m, neg, opposite) == opposite
-            found.append((_clause(cuts, m.start())[0], affirms))
+            found.append((_clause(cuts, m.start())[0], affirms, m.start(), m.end()))
             pos = m.end()
-    return tuple(found)
+    # A reading that holds another one whole is the fuller reading of the same words:
+    # "never proceed without confirmation" over its "without confirmation".
+    kept = [
+        (clause, affirms)
+        for clause, affirms, start, end in found
+        if not any(
+            a != affirms
+            and s <= start
+            and end <= e
+            and (s, e) != (start, end)
+            and ":" not in text[s:e]  # not across a label: "not code-only: it also deploys"
+            for _, a, s, e in found
+        )
+    ]
+    return tuple(kept)
 
 
 _COORDINATOR = re.compile(r"(?:,|\band|\bor|\bnor)\s*$", re.IGNORECASE)

@@ -1458,3 +1458,68 @@ def test_an_opposite_in_prose_fails_at_its_line(
     path.write_text(text.replace(old, new), encoding="utf-8")
     (result,) = run_repo(root, [path]).results
     assert (code, line) in [(v.rule, v.line) for v in result.violations], result.violations
+
+
+# More of the policy's negative sentences, in other words: each passes.
+MORE_NEGATIVE = [
+    (
+        "PS102",
+        "deploy",
+        "- **Default**:",
+        "- No confirmation is needed for the default, `--environment=test`.",
+    ),
+    ("PS130", "batch", "- `--dry-run` never requires", "- No confirmation for `--dry-run`."),
+    ("PS208", "bagent", "   - **NEVER auto-deploy", "   - Do not deploy to production yourself."),
+    (
+        "PS222",
+        "ro",
+        "- No infrastructure changes",
+        "- Nothing in the infrastructure or the data is changed.",
+    ),
+    (
+        "PS123",
+        "batch",
+        "7. **Confirm ONCE**",
+        "7. Never ask per dataset; ask once, up front, for the whole batch. Never continue after a failed answer: cancel everything.",
+    ),
+    (
+        "PS203",
+        "agent",
+        "**ABSOLUTE RULE**",
+        "Nothing goes to production without the user's explicit confirmation.",
+    ),
+    (
+        "PS207",
+        "agent",
+        "**DEFENSE-IN-DEPTH**",
+        "Never assume the command asked: always verify ProductionConfirmed yourself.",
+    ),
+    ("PS221", "ro", "**IMPORTANT**", "Confirmation is not needed: the agent only reads."),
+    (
+        "PS109",
+        "deploy",
+        "**NO EXCEPTIONS**",
+        "Under no circumstances does a production operation proceed without confirmation.",
+    ),
+    (
+        "PS104",
+        "deploy",
+        "1. **STOP immediately**",
+        "1. Do not start anything: stop immediately, before any operation",
+    ),
+    (
+        "PS108",
+        "deploy",
+        "5. **Cancel operation**",
+        "5. Never continue if a check fails: cancel the operation",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "base", "anchor", "new"), MORE_NEGATIVE)
+def test_more_negative_sentences_pass(
+    code: str, base: str, anchor: str, new: str, tmp_path: Path
+) -> None:
+    kind, text = _base(base)
+    text, _ = _replace(text, anchor, 2 if code == "PS222" else 1, new)
+    assert _statement_findings(_lint(tmp_path, kind, text)) == [], code
