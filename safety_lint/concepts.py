@@ -480,3 +480,52 @@ def judge(lex: Lexicon, refs: Sequence[str], unit: Unit) -> Judgement:
 def lexicon(pack: Any) -> Lexicon:
     """The pack's concepts, compiled once per pack."""
     return build(pack.words, pack.concepts, pack.negation)
+
+
+# --- the rule pack's concepts: merged from every pack, checked once ------------------------
+
+
+def merge(
+    r: Any,
+    data: Any,
+    words: dict[str, list[str]],
+    concepts: dict[str, dict[str, Any]],
+    negation: dict[str, list[str]],
+) -> None:
+    """A later pack extends what an earlier one says: more words, more phrasings, more cues."""
+    for name in data.get("words") or {}:
+        words.setdefault(str(name), []).extend(r.strings(data["words"], name))
+    for name, spec in (data.get("concepts") or {}).items():
+        r.keys(spec, ("means", "phrases", "opposites"), (), f"concept '{name}'")
+        entry = concepts.setdefault(str(name), {"means": str(name), "phrases": [], "opposites": []})
+        if "means" in spec:
+            entry["means"] = r.string(spec, "means")
+        entry["phrases"] = [*entry["phrases"], *r.strings(spec, "phrases")]
+        entry["opposites"] = [*entry["opposites"], *r.strings(spec, "opposites")]
+    if "negation" in data:
+        keys = ("before", "after", "restrict", "scope-ends")
+        r.keys(data["negation"], keys, (), "'negation'")
+        for key in keys:
+            negation.setdefault(key, []).extend(r.strings(data["negation"], key))
+
+
+def check_pack(pack: Any) -> None:
+    """Every concept a rule names exists and every phrase compiles; else RulePackError."""
+    import difflib
+
+    from .rulepack import RulePackError
+
+    try:
+        lex = lexicon(pack)
+    except ConceptError as err:
+        raise RulePackError(f"rule pack: {err}") from None
+    for rule in pack.rules:
+        for part in rule.parts:
+            for ref in part.concepts:
+                name = ref[4:] if ref.startswith("not ") else ref
+                if name not in lex.concepts:
+                    close = difflib.get_close_matches(name, list(lex.concepts), n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    raise RulePackError(
+                        f"{rule.source}: rule {rule.code} names unknown concept '{name}'{hint}"
+                    )

@@ -62,6 +62,9 @@ class Config:
     external_agents: list[str] = field(default_factory=list)  # agents outside the repository
     status: StatusConfig = field(default_factory=StatusConfig)
     set_keys: set[str] = field(default_factory=set)  # keys the file set (the rest are defaults)
+    frontmatter_keys: list[str] = field(default_factory=list)  # the team's own frontmatter keys
+    notes: list[str] = field(default_factory=list)  # said once on stderr (which file is used)
+    lines: dict[str, int] = field(default_factory=dict)  # "severity.PS101" -> line in the file
 
 
 KEYS = (
@@ -78,8 +81,15 @@ KEYS = (
     "rules",
     "status",
     "external-agents",
+    "frontmatter-keys",
 )
 STATUS_KEYS = ("path", "phases", "priorities")
+
+
+def _line_of_value(text: str, value: str) -> int:
+    """The line where a value (a rule name in a list or map) is first written."""
+    m = re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def _line_of(text: str, key: str) -> int:
@@ -117,6 +127,7 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
     config.include = c.strings(data, "include")
     config.exclude = c.strings(data, "exclude")
     config.external_agents = c.strings(data, "external-agents")
+    config.frontmatter_keys = c.strings(data, "frontmatter-keys")
     severity = data.get("severity", {})
     if not isinstance(severity, dict):
         raise c.fail("severity", "'severity' maps rule codes or names to error or warning")
@@ -133,6 +144,13 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
     config.fail_on = fail_on
     config.select = c.strings(data, "select")
     config.ignore = c.strings(data, "ignore")
+    for key, names in (
+        ("select", config.select),
+        ("ignore", config.ignore),
+        ("severity", config.severity),
+    ):
+        for name in names:
+            config.lines[f"{key}.{name}"] = _line_of_value(text, name)
     if "core-documents" in data:
         config.core_documents = c.strings(data, "core-documents")
     config.rule_folders = [(path.parent / p).resolve() for p in c.strings(data, "rules")]
@@ -206,7 +224,8 @@ def _load_yaml(path: Path) -> Config:
     return parse_config(path, data or {}, text)
 
 
-def _load_pyproject(path: Path) -> Config | None:
+def _pyproject_section(path: Path) -> tuple[Any, str]:
+    """`[tool.safety-lint]` of a pyproject.toml (None when absent) and the file's text."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # Python 3.10
@@ -217,14 +236,30 @@ def _load_pyproject(path: Path) -> Config | None:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
-    section = data.get("tool", {}).get("safety-lint")
+    return data.get("tool", {}).get("safety-lint"), text
+
+
+def _load_pyproject(path: Path) -> Config | None:
+    section, text = _pyproject_section(path)
     if section is None:
         return None
     return parse_config(path, section, text)
 
 
+def _found(folder: Path) -> list[Path]:
+    """The configuration files of one folder, in the order they win."""
+    found = [
+        folder / n for n in (".safety-lint.yaml", ".safety-lint.yml") if (folder / n).is_file()
+    ]
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file() and _pyproject_section(pyproject)[0] is not None:
+        found.append(pyproject)
+    return found
+
+
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The nearest configuration at or above the root, or the defaults."""
+    """The nearest configuration at or above the root, or the defaults. Two in one folder:
+    the first of .safety-lint.yaml, .safety-lint.yml, pyproject.toml wins, and a note says so."""
     try:
         if explicit is not None:
             if not explicit.is_file():
@@ -233,13 +268,22 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
                 return _load_pyproject(explicit) or Config(source=explicit)
             return _load_yaml(explicit)
         for folder in [root, *root.resolve().parents]:
-            for name in (".safety-lint.yaml", ".safety-lint.yml"):
-                if (folder / name).is_file():
-                    return _load_yaml(folder / name)
-            if (folder / "pyproject.toml").is_file():
-                found = _load_pyproject(folder / "pyproject.toml")
-                if found is not None:
-                    return found
+            found = _found(folder)
+            if not found:
+                continue
+            used = found[0]
+            config = _load_pyproject(used) if used.name == "pyproject.toml" else _load_yaml(used)
+            assert config is not None  # _found listed it because it has the section
+            for other in found[1:]:
+                what = (
+                    f"{other.name} [tool.safety-lint]"
+                    if other.name == "pyproject.toml"
+                    else other.name
+                )
+                config.notes.append(
+                    f"{folder}: both {used.name} and {what}; using {used.name}, {what} is ignored"
+                )
+            return config
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read configuration: {err}") from None
     return Config()
@@ -261,6 +305,7 @@ def effective(config: Config, core_documents: list[str], rule_folders: list[Path
         ("fail-on", config.fail_on),
         ("core-documents", core_documents),
         ("external-agents", config.external_agents),
+        ("frontmatter-keys", config.frontmatter_keys),
         ("max-file-size", config.max_file_size),
         ("rules", [str(p) for p in rule_folders]),
         (

@@ -22,6 +22,7 @@ from .model import (
     Severity,
     is_class,
 )
+from .sectionfix import SectionFix, check_fix, read_fix
 
 T = TypeVar("T", bound=str)
 
@@ -55,6 +56,7 @@ class SectionSpec:
     id: str
     heading: str
     level: int
+    fix: SectionFix | None = None  # None: a missing section is for the author to write
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class RulePack:
     classification: dict[str, Any]
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
+    required_documents: list[str] = field(default_factory=list)  # even when unconfigured
     words: dict[str, list[str]] = field(default_factory=dict)  # word lists used in phrases
     concepts: dict[str, dict[str, Any]] = field(default_factory=dict)  # see concepts.py
     negation: dict[str, list[str]] = field(default_factory=dict)
@@ -115,6 +118,12 @@ class RulePack:
         return next(
             (r for r in self.rules if key in (r.code, r.name) or key.upper() == r.code), None
         )
+
+    def did_you_mean(self, key: str) -> str:
+        """`; did you mean 'three-questions'?` for a near miss of a rule name or code, else ''."""
+        names = [r.name for r in self.rules] + [r.code for r in self.rules]
+        close = difflib.get_close_matches(key if "-" in key else key.upper(), names, n=1)
+        return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _line(node: Any, key: str | int | None = None) -> int:
@@ -366,6 +375,7 @@ TOP_KEYS = (
     "sections",
     "rules",
     "core-documents",
+    "required-core-documents",
     "classification",
     "templates",
     "status",
@@ -373,6 +383,18 @@ TOP_KEYS = (
     "concepts",
     "negation",
 )
+
+
+def merge_concepts(r: _Reader, data: Any, *into: Any) -> None:
+    from .concepts import merge
+
+    merge(r, data, *into)
+
+
+def check_concepts(pack: RulePack) -> None:
+    from .concepts import check_pack
+
+    check_pack(pack)
 
 
 def load_pack(folders: Iterable[Path]) -> RulePack:
@@ -397,6 +419,8 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
         docs.append((_Reader(path), data))
     sections: dict[str, SectionSpec] = {}
     core: list[str] = []
+    required: list[str] = []
+    fixes: list[tuple[_Reader, Any, str, SectionFix]] = []
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
@@ -404,15 +428,19 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     concepts: dict[str, dict[str, Any]] = {}
     negation: dict[str, list[str]] = {}
     for r, data in docs:
-        _merge_concepts(r, data, words, concepts, negation)
+        merge_concepts(r, data, words, concepts, negation)
         for sid, spec in (data.get("sections") or {}).items():
-            r.keys(spec, ("heading", "level"), ("heading", "level"), f"section '{sid}'")
+            r.keys(spec, ("heading", "level", "fix"), ("heading", "level"), f"section '{sid}'")
             level = spec["level"]
             if not isinstance(level, int) or not 1 <= level <= 6:
                 raise r.fail(spec, "level", "'level' must be 1 to 6")
-            sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level)
+            fix = read_fix(r, spec["fix"], str(sid)) if "fix" in spec else None
+            sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level, fix)
+            if fix is not None:
+                fixes.append((r, spec, str(sid), fix))
         if "core-documents" in data:
             core.extend(r.strings(data, "core-documents"))
+        required.extend(r.strings(data, "required-core-documents"))
         if "classification" in data:
             classification.update(_plain(data["classification"]))
         if "status" in data:
@@ -435,54 +463,26 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
                 seen[key] = rule.source
             rules.append(rule)
     rules.sort(key=lambda rule: rule.code)
+    by_name = {rule.name: rule for rule in rules}
+    for r, spec, sid, fix in fixes:
+        check_fix(r, spec["fix"], sid, fix, templates, by_name)
+    for doc in required:
+        if doc not in core:
+            raise RulePackError(f"required core document '{doc}' is not in core-documents")
     pack = RulePack(
-        rules, sections, core, classification, templates, status, words, concepts, negation
+        rules,
+        sections,
+        core,
+        classification,
+        templates,
+        status,
+        required,
+        words=words,
+        concepts=concepts,
+        negation=negation,
     )
-    _check_concepts(pack)
+    check_concepts(pack)
     return pack
-
-
-def _merge_concepts(
-    r: _Reader,
-    data: Any,
-    words: dict[str, list[str]],
-    concepts: dict[str, dict[str, Any]],
-    negation: dict[str, list[str]],
-) -> None:
-    """A later pack extends what an earlier one says: more words, more phrasings, more cues."""
-    for name in data.get("words") or {}:
-        words.setdefault(str(name), []).extend(r.strings(data["words"], name))
-    for name, spec in (data.get("concepts") or {}).items():
-        r.keys(spec, ("means", "phrases", "opposites"), (), f"concept '{name}'")
-        entry = concepts.setdefault(str(name), {"means": str(name), "phrases": [], "opposites": []})
-        if "means" in spec:
-            entry["means"] = r.string(spec, "means")
-        entry["phrases"] = [*entry["phrases"], *r.strings(spec, "phrases")]
-        entry["opposites"] = [*entry["opposites"], *r.strings(spec, "opposites")]
-    if "negation" in data:
-        keys = ("before", "after", "restrict", "scope-ends")
-        r.keys(data["negation"], keys, (), "'negation'")
-        for key in keys:
-            negation.setdefault(key, []).extend(r.strings(data["negation"], key))
-
-
-def _check_concepts(pack: RulePack) -> None:
-    from .concepts import ConceptError, lexicon
-
-    try:
-        lex = lexicon(pack)
-    except ConceptError as err:
-        raise RulePackError(f"rule pack: {err}") from None
-    for rule in pack.rules:
-        for part in rule.parts:
-            for ref in part.concepts:
-                name = ref[4:] if ref.startswith("not ") else ref
-                if name not in lex.concepts:
-                    close = difflib.get_close_matches(name, list(lex.concepts), n=1)
-                    hint = f"; did you mean '{close[0]}'?" if close else ""
-                    raise RulePackError(
-                        f"{rule.source}: rule {rule.code} names unknown concept '{name}'{hint}"
-                    )
 
 
 def _plain(node: Any) -> Any:
