@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .model import Block
-from .text import normalize
+from .units import Unit
 
 _WORD = re.compile(r"[\w'-]+")
 _REACH = 3  # words between a negation and what it negates ("do not display a production warning")
@@ -35,8 +34,6 @@ _PREPOSITION = re.compile(r"\b(?:for|of|in|on|with|from|by|about)\b", re.IGNOREC
 _AND = re.compile(r"\band\b", re.IGNORECASE)  # "never per dataset, and cancel": a new statement
 _LIST = re.compile(r",|\b(?:or|nor)\b", re.IGNORECASE)
 _LIST_REACH = 10
-MAX_UNIT = 600  # characters of one sentence or item that are read: bounds every phrase's cost
-MAX_UNITS = 300  # units of one section that are read; no safety section comes near it
 _MAX_HITS = 6  # occurrences of one phrase read in one unit
 _GAP_CHARS = 60  # "..." in a phrase: up to this many characters of the same sentence
 _MACRO = re.compile(r"\{([a-z][a-z0-9-]*)\}")
@@ -51,13 +48,6 @@ _SUBORDINATE = re.compile(
     r"even though|because|since|although|though|while|in case|where)\b",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?])[*_`'\")\]]*\s+(?=[*_`'\"(\[]*[A-Z0-9])"
-    r"|\n(?=[ \t]*(?:\*\*|__|[\u2705\u274c\u26a0\U0001f6ab]))"
-)
-
-
-_QUESTION = re.compile(r"(\?|\(y/n\))\s*$", re.IGNORECASE)
 
 
 class ConceptError(ValueError):
@@ -181,101 +171,6 @@ def build(words: dict[str, list[str]], raw: dict[str, Any], negation: dict[str, 
     except (ConceptError, re.error) as err:
         raise ConceptError(f"negation cues: {err}") from None
     return Lexicon(concepts, Negation(before, after, restrict, scope_end))
-
-
-# --- units: the sentences and list items of a section ---------------------------------------
-
-
-@dataclass(frozen=True)
-class Unit:
-    line: int
-    text: str  # normalised
-    context: tuple[str, ...]  # what it sits under: the lead-in line and the parent items
-
-
-def _sentences(block: Block) -> list[tuple[int, str]]:
-    raw, out, start = block.text, [], 0
-    for m in [*_SENTENCE_END.finditer(raw), None]:
-        end = m.start() if m else len(raw)
-        piece = normalize(raw[start:end])
-        if piece:
-            out.append((block.line + raw.count("\n", 0, start), piece[:MAX_UNIT]))
-        if m:
-            start = m.end()
-    return out
-
-
-def _rows(blocks: Sequence[Block]) -> list[Block]:
-    """Table cells (text blocks on one line, outside lists) become one block per row, each
-    cell read with its column's header: "Environment: --environment=prod; Risk: HIGH RISK"."""
-    out: list[Block] = []
-    header: list[str] = []
-    last = 0
-    i = 0
-    while i < len(blocks):
-        b = blocks[i]
-        j = i
-        while (
-            j + 1 < len(blocks)
-            and blocks[j + 1].type == "text"
-            and b.type == "text"
-            and not b.in_list
-            and not blocks[j + 1].in_list
-            and blocks[j + 1].line == b.line
-        ):
-            j += 1
-        if j == i:
-            out.append(b)
-            i += 1
-            continue
-        cells = [c.norm for c in blocks[i : j + 1]]
-        if not header or len(header) != len(cells) or b.line > last + 2:
-            header = cells  # the first row of a table names its columns
-        else:
-            named = "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=True))
-            out.append(Block("text", b.line, b.line, named, b.counts))
-        last = b.line
-        i = j + 1
-    return out
-
-
-def units(blocks: Sequence[Block], include_code: bool = False) -> list[Unit]:
-    """Each paragraph sentence, each list item (with its lead-in and parent items as context),
-    each table row and, when asked, each code block. Headings, quotes and comments are never
-    units."""
-    out: list[Unit] = []
-    lead = ""
-    # The questions put to the user ("Have you validated this in TEST? (y/n)") state nothing.
-    parents: dict[int, str] = {}
-    for b in _rows(blocks):
-        if b.type == "heading":
-            if b.counts:  # a heading is not a statement, nor the lead-in of one
-                lead, parents = "", {}
-            continue
-        chain = [parents[d] for d in sorted(parents) if d < b.depth]
-        above = tuple(t for t in (lead, *chain) if t)
-        if b.type == "code":
-            if include_code:
-                out.append(Unit(b.line, b.text[:MAX_UNIT], above))
-            continue
-        if b.type != "text" or not b.counts:
-            continue
-        if b.in_list:
-            text = b.norm[:MAX_UNIT]
-            parents = {d: t for d, t in parents.items() if d < b.depth}
-            parents[b.depth] = text
-            if not _QUESTION.search(text):
-                out.append(Unit(b.line, text, above))
-            continue
-        parents = {}
-        found = _sentences(b)
-        for n, (line, text) in enumerate(found):
-            # A label of a few words ("No exceptions.") introduces the sentence after it.
-            label = found[n - 1][1] if n and len(_WORD.findall(found[n - 1][1])) <= 3 else ""
-            if not _QUESTION.search(text):
-                out.append(Unit(line, text, (label,) if label else ()))
-        lead = found[-1][1] if found and found[-1][1].endswith(":") else ""
-    return out[:MAX_UNITS]
 
 
 # --- polarity -------------------------------------------------------------------------------

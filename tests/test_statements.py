@@ -774,8 +774,9 @@ def test_a_team_pack_adds_phrasings(tmp_path: Path) -> None:
     """The README's example: a team's own words for a concept, merged with the bundled pack."""
     from conftest import PROJECT
 
-    from safety_lint.concepts import Unit, judge, lexicon
+    from safety_lint.concepts import judge, lexicon
     from safety_lint.rulepack import bundled_rules_dir, load_pack
+    from safety_lint.units import Unit
 
     readme = (PROJECT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```yaml\n# policy/extra-rules/phrasings.yaml\n(.*?)```", readme, re.S)

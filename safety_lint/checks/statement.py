@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 
-from ..concepts import Judgement, Lexicon, Unit, concept_of, judge, lexicon, units
+from ..concepts import Judgement, Lexicon, concept_of, judge, lexicon
 from ..model import Block
 from ..rulepack import Applies, Part, Rule
 from ..sections import find_section
+from ..units import Unit, units
 from .base import CheckResult, Context, Finding, counting
 
 _QUOTE = 90
