@@ -37,20 +37,28 @@ class OutputFormat(str, Enum):
     junit = "junit"
 
 
+def note(message: str) -> None:
+    """One line on stderr; whatever it quotes from the repository cannot break the line."""
+    from .escape import printable
+
+    typer.echo(printable(message), err=True)
+
+
 def fail(message: str) -> NoReturn:
-    typer.echo(f"safety-lint: error: {message}", err=True)
+    note(f"safety-lint: error: {message}")
     raise typer.Exit(EXIT_ERROR)
 
 
-def _write(path: Path, data: bytes, make_folder: bool = False) -> None:
-    """Write atomically; a path that cannot be written is a usage error (exit 2)."""
-    from .fsutil import WriteError, atomic_write
+def _write(path: Path, data: bytes, root: Path | None = None) -> None:
+    """Write atomically; a path that cannot be written is a usage error (exit 2). With
+    `root` (the status document), the path and any folder created stay inside the root."""
+    from .fsutil import FileProblem, atomic_write, make_folders
 
     try:
-        if make_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, data)
-    except (WriteError, OSError) as err:
+        if root is not None:
+            make_folders(path.parent, root)
+        atomic_write(path, data, root)
+    except (FileProblem, OSError) as err:
         fail(str(err))
 
 
@@ -163,12 +171,30 @@ JobsOpt = Annotated[
 ]
 
 
+JOBS_PER_CPU = 4
+
+
 def _jobs(jobs: int | None) -> int:
+    cpus = os.cpu_count() or 1
     if jobs is None:
-        return os.cpu_count() or 1
+        return cpus
     if jobs < 1:
         fail("--jobs must be 1 or more")
+    if jobs > JOBS_PER_CPU * cpus:
+        note(f"--jobs {jobs} capped at {JOBS_PER_CPU * cpus} ({JOBS_PER_CPU} per CPU)")
+        return JOBS_PER_CPU * cpus
     return jobs
+
+
+def _views(results: list[Any], root: Path) -> tuple[list[Any], list[Any]]:
+    """The results for JSON and SARIF (names escaped) and for text, GitHub and JUnit (control
+    characters escaped too; text and GitHub with paths from the current folder)."""
+    from . import escape
+
+    return (
+        [escape.result(r, controls=False) for r in results],
+        _from_here([escape.result(r, controls=True) for r in results], root),
+    )
 
 
 @app.command()
@@ -248,21 +274,22 @@ def check(
         except GitError as err:
             fail(str(err))
         if not paths:
-            typer.echo(f"no files changed since {changed_since}", err=True)
+            note(f"no files changed since {changed_since}")
             raise typer.Exit(EXIT_CLEAN)
     selection = select_files(root, paths, pack, config, changed=changed_since is not None)
     for path, message in selection.problems:
-        typer.echo(f"{path}: {message}", err=True)
-    run = lint(selection, pack, config, selector, _jobs(jobs))
+        note(f"{path}: {message}")
+    workers = _jobs(jobs)
+    run = lint(selection, pack, config, selector, workers)
     if fix or diff:
-        run = _fix(run, pack, config, selector, write=fix and not diff)
+        run = _fix(run, pack, config, selector, write=fix and not diff, jobs=workers)
         if diff:
             raise typer.Exit(EXIT_FINDINGS if run is None else EXIT_CLEAN)
-    results = run.results
+    results, _ = _views(run.results, root)
     if write_baseline is not None:
         _write(write_baseline, dump(results).encode("utf-8"))
         count = sum(len(r.violations) for r in results)
-        typer.echo(f"wrote {count} violations to baseline {write_baseline}", err=True)
+        note(f"wrote {count} violations to baseline {write_baseline}")
         raise typer.Exit(EXIT_CLEAN)
     if baseline is not None:
         try:
@@ -270,19 +297,16 @@ def check(
         except BaselineError as err:
             fail(str(err))
         if hidden:
-            typer.echo(f"{hidden} violations in the baseline not shown", err=True)
-    shown = _from_here(results, root)
+            note(f"{hidden} violations in the baseline not shown")
+    results, shown = _views(results, root)
+    people = ("text", "github", "junit")
     for fmt, target in zip(formats, files, strict=False):
-        _write(
-            target,
-            render(fmt, shown if fmt in ("text", "github") else results, pack, report.plain).encode(
-                "utf-8"
-            ),
-        )
+        out = render(fmt, shown if fmt in people else results, pack, report.plain)
+        _write(target, out.encode("utf-8", "backslashreplace"))
     if len(formats) > len(files):
         fmt = formats[-1]
         style = _style if _use_color() and fmt == "text" else report.plain
-        out = render(fmt, shown if fmt in ("text", "github") else results, pack, style)
+        out = render(fmt, shown if fmt in people else results, pack, style)
         typer.echo(out, nl=False, color=_use_color())
     else:  # every format went to a file: the human summary still goes to the terminal
         typer.echo(report.text(shown, report.plain), nl=False)
@@ -290,55 +314,67 @@ def check(
     if summary_path and "github" in formats:
         from .github import step_summary
 
-        with open(summary_path, "a", encoding="utf-8") as handle:
-            handle.write(step_summary(results))
+        with open(summary_path, "a", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(step_summary(shown))
     failing = any(r.status != "pass" for r in results)
     if fail_on == "warning":
         failing = failing or any(r.violations for r in results)
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
-def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool) -> Any:
+def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool, jobs: int) -> Any:
     """--fix writes the fixes and returns the run checked again; --diff prints them and returns
-    None when there was something to fix."""
+    None when there was something to fix. Only what was written is counted."""
     import difflib
 
     from .engine import fix, lint
+    from .escape import printable, printable_line
     from .fix import Encoded
-    from .fsutil import WriteError, atomic_write
+    from .fsutil import FileProblem, atomic_write, read_bytes
 
     outcomes = fix(run, pack, config, selector)
     for o in outcomes:
         if o.problem:
-            typer.echo(f"{o.path}: {o.problem}", err=True)
+            note(f"{o.path}: {o.problem}")
     done = [o for o in outcomes if o.fixed is not None]
     if not write:
         for o in done:
             a, b = o.original.splitlines(keepends=True), (o.fixed or "").splitlines(keepends=True)
-            typer.echo("".join(difflib.unified_diff(a, b, f"a/{o.path}", f"b/{o.path}")), nl=False)
+            name = printable(o.path)
+            lines = difflib.unified_diff(a, b, f"a/{name}", f"b/{name}")
+            typer.echo("".join(printable_line(line) for line in lines), nl=False)
         count = sum(len(o.fixed_rules) for o in done)
-        typer.echo(
-            f"{_n(count, 'violation')} fixable in {_n(len(done), 'file')} (run with --fix)",
-            err=True,
-        )
+        note(f"{_n(count, 'violation')} fixable in {_n(len(done), 'file')} (run with --fix)")
         return None if done else run
+    root = run.selection.root
+    fixed = files = 0
     for o in done:
-        path = run.selection.root / o.path
-        data = path.read_bytes()
-        if Encoded.of(data).decode(data) != o.original:  # changed under us: leave it alone
-            typer.echo(f"{o.path}: changed while fixing; not written", err=True)
+        path = root / o.path
+        try:
+            data = read_bytes(path, config.max_file_size, root)
+            current = Encoded.of(data).decode(data)
+        except FileNotFoundError:
+            note(f"{o.path}: deleted since it was checked; not fixed")
+            continue
+        except (OSError, FileProblem, UnicodeDecodeError) as err:
+            why = err.strerror if isinstance(err, OSError) and err.strerror else err
+            note(f"{o.path}: cannot read it again: {why}; not fixed")
+            continue
+        if current != o.original:  # changed under us: leave it alone
+            note(f"{o.path}: changed while fixing; not written")
             continue
         try:
-            atomic_write(path, Encoded.of(data).encode(o.fixed or ""))
-        except WriteError as err:
-            typer.echo(f"{o.path}: not fixed: {err}", err=True)
+            atomic_write(path, Encoded.of(data).encode(o.fixed or ""), root, expected=data)
+        except FileProblem as err:
+            note(f"{o.path}: not fixed: {err}")
             continue
-    fixed = sum(len(o.fixed_rules) for o in done)
-    again = lint(run.selection, pack, config, selector, _jobs(None))
+        fixed += len(o.fixed_rules)
+        files += 1
+    again = lint(run.selection, pack, config, selector, jobs)
     remaining = sum(len(r.violations) for r in again.results)
-    typer.echo(
-        f"fixed {_n(fixed, 'violation')} in {_n(len(done), 'file')}; {remaining} remain", err=True
-    )
+    skipped = len(done) - files
+    left = f" ({_n(skipped, 'file')} not written, see above)" if skipped else ""
+    note(f"fixed {_n(fixed, 'violation')} in {_n(files, 'file')}; {remaining} remain{left}")
     return again
 
 
@@ -363,11 +399,19 @@ def classify(
 
     root, paths, config, pack = _prepare(paths, root, config_path)
     selection = select_files(root, paths, pack, config)
+    from . import escape
+
     run = lint(selection, pack, config, Selector(), _jobs(jobs), keep_evidence=True)
+    controls = output_format is not CheckFormat.json
+    results = [escape.result(r, controls) for r in run.results]
+    classes = {
+        escape.printable(k) if controls else escape.name(k): escape.classification(c, controls)
+        for k, c in run.classifications.items()
+    }
     if output_format is CheckFormat.json:
-        typer.echo(report.classification_json(run.results, run.classifications), nl=False)
+        typer.echo(report.classification_json(results, classes), nl=False)
     else:
-        typer.echo(report.classification_text(run.results, run.classifications, explain), nl=False)
+        typer.echo(report.classification_text(results, classes, explain), nl=False)
 
 
 @app.command()
@@ -399,34 +443,46 @@ def status(
         fail("--write and --check cannot be used together")
     if root_arg is not None and not root_arg.is_dir():
         fail(f"{root_arg}: not a directory")
+    from pathlib import PurePosixPath
+
+    from . import escape
+    from .fsutil import STATUS_LIMIT, FileProblem, outside_root, read_bytes
+
     root, _, config, pack = _prepare([root_arg] if root_arg else [], None, config_path)
-    target = root / (path or config.status.path)
+    rel_path = PurePosixPath(path or config.status.path)
+    if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
+        fail(
+            f"--path {path}: the status document must be a path inside the root (relative, no '..')"
+        )
+    target = root / rel_path
+    if outside_root(target, root):
+        fail(f"{rel_path}: leads outside the repository root through a symlink; not read")
     selector = _selector(pack, config, None, None)
     run = lint(select_files(root, [], pack, config), pack, config, selector, _jobs(None))
-    raw: bytes | None = None
     existing: str | None = None
-    if target.exists():
+    if os.path.lexists(target):
         try:
-            raw = target.read_bytes()
-            existing = raw.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            fail(f"{target}: cannot read the status document: {err}")
-    document = generate(existing, Inputs(run.results, pack, config))
+            existing = read_bytes(target, STATUS_LIMIT, root).decode("utf-8")
+        except (OSError, FileProblem, UnicodeDecodeError) as err:
+            why = err.strerror if isinstance(err, OSError) and err.strerror else err
+            fail(f"{rel_path}: cannot read the status document: {why}")
+    shown = [escape.result(r, controls=True) for r in run.results]
+    document = generate(existing, Inputs(shown, pack, config))
     if not write and not check_only:
-        typer.echo(document, nl=False)
+        typer.echo("".join(escape.printable_line(x) for x in document.splitlines(True)), nl=False)
         return
-    rel = target.relative_to(root) if target.is_relative_to(root) else target
+    rel = rel_path
     if document == existing:
-        typer.echo(f"{rel} is up to date", err=True)
+        note(f"{rel} is up to date")
         return
     if check_only:
         old = (existing or "").splitlines(keepends=True)
         diff = difflib.unified_diff(old, document.splitlines(keepends=True), f"a/{rel}", f"b/{rel}")
-        typer.echo("".join(diff), nl=False)
-        typer.echo(f"{rel} is out of date: run `safety-lint status --write`", err=True)
+        typer.echo("".join(escape.printable_line(line) for line in diff), nl=False)
+        note(f"{rel} is out of date: run `safety-lint status --write`")
         raise typer.Exit(EXIT_FINDINGS)
-    _write(target, document.encode("utf-8"), make_folder=True)
-    typer.echo(f"wrote {rel}", err=True)
+    _write(target, document.encode("utf-8"), root)
+    note(f"wrote {rel}")
 
 
 class Kind(str, Enum):
@@ -462,17 +518,24 @@ def new(
 
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
         fail(f"'{name}' is not a kebab-case name (like dataset-backfill)")
+    from .fsutil import FileProblem, create_new, make_folders
+
     root = root or default_root(Path.cwd())
     folder = directory or root / ".claude" / ("commands" if kind is Kind.command else "agents")
     target = folder / f"{name}.md"
-    if target.exists():
+    if os.path.lexists(target):
         fail(f"{target} exists; not overwritten")
     try:
         text = new_file(kind.value, name, cls.value, default_pack())
     except RulePackError as err:
         fail(str(err))
-    _write(target, text.encode("utf-8"), make_folder=True)
-    typer.echo(f"wrote {target}", err=True)
+    try:
+        # The default folder is the repository's: it may not lead out of it. --dir is the user's.
+        make_folders(folder, folder if directory is not None else root)
+        create_new(target, text.encode("utf-8"))
+    except FileProblem as err:
+        fail(str(err))
+    note(f"wrote {target}")
 
 
 @app.command("config")
@@ -522,6 +585,13 @@ def explain_command(
 
 def main() -> None:
     """Console entry point: usage errors (typer's) and internal failures exit 2, with one line."""
+    for stream in (
+        sys.stdout,
+        sys.stderr,
+    ):  # a latin-1 or cp1252 terminal gets escapes, not a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         app()
     except SystemExit:
@@ -529,5 +599,5 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as err:
-        typer.echo(f"safety-lint: internal error: {type(err).__name__}: {err}", err=True)
+        note(f"safety-lint: internal error: {type(err).__name__}: {err}")
         sys.exit(EXIT_ERROR)

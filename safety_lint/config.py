@@ -7,16 +7,19 @@ Unknown keys and bad values are errors that name the file, the line and a did-yo
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .fsutil import is_inside
 from .model import CLASSES
 
 DEFAULT_STATUS_PATH = "docs/standards/production-safety-implementation-status.md"
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
+MAX_FILE_SIZE_CAP = 1 << 30  # a larger limit would let one file take all the memory
 
 
 class ConfigError(Exception):
@@ -110,7 +113,7 @@ class _Checker:
         return list(value)
 
 
-def parse_config(path: Path, data: Any, text: str) -> Config:
+def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = None) -> Config:
     c = _Checker(path, text)
     c.keys(data, KEYS, "the configuration")
     config = Config(source=path, set_keys={str(k) for k in data})
@@ -134,7 +137,10 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
     if "core-documents" in data:
         config.core_documents = c.strings(data, "core-documents")
     config.rule_folders = [(path.parent / p).resolve() for p in c.strings(data, "rules")]
+    bound = os.path.realpath(rules_bound if rules_bound is not None else path.parent)
     for folder in config.rule_folders:
+        if not is_inside(str(folder), bound):
+            raise c.fail("rules", f"rule folder '{folder}' is outside the repository; not read")
         if not folder.is_dir():
             raise c.fail("rules", f"rule folder '{folder}' does not exist")
     classes = data.get("classes", {})
@@ -150,8 +156,11 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
             )
         config.classes.append((str(glob), str(cls)))
     size = data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-        raise c.fail("max-file-size", "'max-file-size' must be a positive number of bytes")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_FILE_SIZE_CAP:
+        raise c.fail(
+            "max-file-size",
+            f"'max-file-size' must be a number of bytes from 1 to {MAX_FILE_SIZE_CAP}",
+        )
     config.max_file_size = size
     status = data.get("status", {})
     c.keys(status, STATUS_KEYS, "'status'")
@@ -190,52 +199,85 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
     return config
 
 
-def _load_yaml(path: Path) -> Config:
+def _read(path: Path, bound: Path | None) -> str:
+    """A configuration file's text: a regular file, at most CONFIG_LIMIT bytes; with `bound`
+    (a file that was found, not named), not through a symlink that leads out of it."""
+    from .fsutil import CONFIG_LIMIT, FileProblem, read_bytes
+
+    try:
+        return read_bytes(path, CONFIG_LIMIT, bound).decode("utf-8")
+    except FileProblem as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+def _load_yaml(path: Path, bound: Path | None, rules_bound: Path) -> Config:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    text = path.read_text(encoding="utf-8")
+    from . import safeyaml
+
+    text = _read(path, bound)
     try:
-        data = YAML(typ="safe", pure=True).load(text)
+        data = safeyaml.load(YAML(typ="safe", pure=True), text)
+    except safeyaml.YamlLimit as err:
+        raise ConfigError(f"{path}:{(err.line or 0) + 1}: {err}") from None
     except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise ConfigError(f"{path}:{line}: invalid YAML: {getattr(err, 'problem', err)}") from None
-    return parse_config(path, data or {}, text)
+    return parse_config(path, data or {}, text, rules_bound)
 
 
-def _load_pyproject(path: Path) -> Config | None:
+def _load_pyproject(path: Path, bound: Path | None, rules_bound: Path) -> Config | None:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # Python 3.10
         import tomli as tomllib
 
-    text = path.read_text(encoding="utf-8")
+    text = _read(path, bound)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    except (ValueError, RecursionError) as err:  # an integer of 5,000 digits, deep nesting
+        raise ConfigError(f"{path}: TOML value cannot be read: {str(err)[:200]}") from None
     section = data.get("tool", {}).get("safety-lint")
     if section is None:
         return None
-    return parse_config(path, section, text)
+    return parse_config(path, section, text, rules_bound)
+
+
+def _search_folders(root: Path) -> list[Path]:
+    """The root and its parents up to the top of its git work tree: a configuration outside
+    the repository (the CI runner's home, /) is never read."""
+    root = root.absolute()
+    folders = [root]
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return [f for f in (root, *root.parents) if f == folder or folder in f.parents]
+    return folders
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The nearest configuration at or above the root, or the defaults."""
+    """The nearest configuration at or above the root (within its work tree), or the
+    defaults. Rule folders must lie inside that work tree, or beside an explicit --config."""
     try:
         if explicit is not None:
-            if not explicit.is_file():
+            if not os.path.lexists(explicit):
                 raise ConfigError(f"{explicit}: configuration file not found")
+            rules_bound = Path(os.path.realpath(explicit)).parent
             if explicit.name == "pyproject.toml":
-                return _load_pyproject(explicit) or Config(source=explicit)
-            return _load_yaml(explicit)
-        for folder in [root, *root.resolve().parents]:
+                found = _load_pyproject(explicit, None, rules_bound)
+                return found or Config(source=explicit)
+            return _load_yaml(explicit, None, rules_bound)
+        folders = _search_folders(root)
+        bound = folders[-1]
+        for folder in folders:
             for name in (".safety-lint.yaml", ".safety-lint.yml"):
-                if (folder / name).is_file():
-                    return _load_yaml(folder / name)
-            if (folder / "pyproject.toml").is_file():
-                found = _load_pyproject(folder / "pyproject.toml")
+                if os.path.lexists(folder / name):
+                    return _load_yaml(folder / name, bound, bound)
+            if os.path.lexists(folder / "pyproject.toml"):
+                found = _load_pyproject(folder / "pyproject.toml", bound, bound)
                 if found is not None:
                     return found
     except (OSError, UnicodeDecodeError) as err:

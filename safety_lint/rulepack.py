@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .patterns import compile_error, compile_pattern
+
 CHECK_KINDS = (
     "section",
     "first-section",
@@ -86,6 +88,7 @@ class Rule:
     source: str = ""  # file:line, for messages about the rule itself
     suppressible: bool = True  # false: no suppression or baseline can silence it
     options: dict[str, Any] = field(default_factory=dict)  # data options of some kinds
+    trusted: bool = True  # from the bundled pack: its patterns run on `re`, not under a timeout
 
 
 @dataclass(eq=False)  # hashable by identity: compiled settings are cached per pack
@@ -96,6 +99,7 @@ class RulePack:
     classification: dict[str, Any]
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
+    classification_trusted: bool = True  # no team rule file changed `classification`
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -121,8 +125,9 @@ def _line(node: Any, key: str | int | None = None) -> int:
 class _Reader:
     """Typed access to one YAML file's nodes, raising RulePackError with file:line."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, trusted: bool = True) -> None:
         self.path = path
+        self.trusted = trusted  # a bundled rule file, not a team's
 
     def fail(self, node: Any, key: str | int | None, message: str) -> RulePackError:
         return RulePackError(f"{self.path}:{_line(node, key)}: {message}")
@@ -168,9 +173,10 @@ class _Reader:
     def regex(self, node: Any, key: str | int, pattern: Any) -> re.Pattern[str]:
         if not isinstance(pattern, str):
             raise self.fail(node, key, "a pattern must be a string")
+        where = f"{self.path.name}:{_line(node, key)}"
         try:
-            return re.compile(pattern, re.IGNORECASE)
-        except re.error as err:
+            return compile_pattern(pattern, re.IGNORECASE, self.trusted, where)
+        except compile_error() as err:
             raise self.fail(node, key, f"bad regular expression {pattern!r}: {err}") from None
 
 
@@ -270,6 +276,7 @@ def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
         doc={k: r.string(doc, k) for k in doc},
         source=f"{r.path.name}:{_line(node)}",
         suppressible=_boolean(r, node, "suppressible", True),
+        trusted=r.trusted,
     )
     if check in ("section", "first-section"):
         r.keys(options, ("section",), ("section",), f"options of rule {code}")
@@ -310,16 +317,29 @@ def _replace(rule: Rule, **changes: Any) -> Rule:
     return replace(rule, **changes)
 
 
-def _load_file(path: Path, with_lines: bool) -> Any:
+RULE_FILE_LIMIT = 4 << 20  # bytes
+
+
+def _load_file(path: Path, with_lines: bool, folder: Path, trusted: bool) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from . import safeyaml
+    from .fsutil import FileProblem, read_bytes
+
     # The safe loader (C-accelerated) is ten times faster; the round-trip loader's nodes carry
     # line numbers, so it is used to explain a pack that failed validation. Neither builds
-    # arbitrary Python objects.
+    # arbitrary Python objects. A rule file is read only from inside its folder; a team's is
+    # loaded within the YAML limits (the bundled pack is ours, and large: no scan).
     yaml = YAML(typ="rt") if with_lines else YAML(typ="safe")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"))
+        text = read_bytes(path, RULE_FILE_LIMIT, root=folder).decode("utf-8")
+        return yaml.load(text) if trusted else safeyaml.load(yaml, text)
+    except safeyaml.YamlLimit as err:
+        line = err.line + 1 if err.line is not None else 0
+        raise RulePackError(f"{path}:{line}: {err}") from None
+    except FileProblem as err:
+        raise RulePackError(f"{path}: {err}") from None
     except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -336,7 +356,10 @@ TOP_KEYS = ("sections", "rules", "core-documents", "classification", "templates"
 def load_pack(folders: Iterable[Path]) -> RulePack:
     """Merge every `*.yaml` of the folders, in order (later folders add rules). A pack that
     fails validation is loaded again with line numbers, so the error names file and line."""
-    files = [p for folder in folders for p in sorted(folder.glob("*.yaml"))]
+    bundled = bundled_rules_dir()
+    files = [
+        (p, folder, folder == bundled) for folder in folders for p in sorted(folder.glob("*.yaml"))
+    ]
     if not files:
         raise RulePackError("no rule files found (rules/*.yaml)")
     try:
@@ -345,19 +368,20 @@ def load_pack(folders: Iterable[Path]) -> RulePack:
         return _load_pack(files, with_lines=True)
 
 
-def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
+def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePack:
     docs = []
-    for path in files:
-        data = _load_file(path, with_lines)
+    for path, folder, trusted in files:
+        data = _load_file(path, with_lines, folder, trusted)
         if data is None:
             continue
-        _Reader(path).keys(data, TOP_KEYS, (), "a rule file")
-        docs.append((_Reader(path), data))
+        _Reader(path, trusted).keys(data, TOP_KEYS, (), "a rule file")
+        docs.append((_Reader(path, trusted), data))
     sections: dict[str, SectionSpec] = {}
     core: list[str] = []
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
+    classification_trusted = True
     for r, data in docs:
         for sid, spec in (data.get("sections") or {}).items():
             r.keys(spec, ("heading", "level"), ("heading", "level"), f"section '{sid}'")
@@ -369,6 +393,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
             core.extend(r.strings(data, "core-documents"))
         if "classification" in data:
             classification.update(_plain(data["classification"]))
+            classification_trusted = classification_trusted and r.trusted
         if "status" in data:
             status.update(_plain(data["status"]))
         for tid in data.get("templates") or {}:
@@ -389,7 +414,9 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
                 seen[key] = rule.source
             rules.append(rule)
     rules.sort(key=lambda rule: rule.code)
-    return RulePack(rules, sections, core, classification, templates, status)
+    return RulePack(
+        rules, sections, core, classification, templates, status, classification_trusted
+    )
 
 
 def _plain(node: Any) -> Any:
