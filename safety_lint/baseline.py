@@ -47,9 +47,11 @@ def load(path: Path) -> Counter[tuple[str, str, str]]:
 
     try:
         data = json.loads(read_bytes(path, BASELINE_LIMIT).decode("utf-8"))
-        if not isinstance(data, dict) or data.get("version") != VERSION:
-            version = data.get("version") if isinstance(data, dict) else None
-            raise BaselineError(f"{path}: unsupported baseline version {repr(version)[:40]}")
+        if not isinstance(data, dict):
+            raise BaselineError(f"{path}: not a safety-lint baseline (not a JSON object)")
+        if data.get("version") != VERSION:
+            version = repr(data.get("version"))[:40]
+            raise BaselineError(f"{path}: unsupported baseline version {version}")
         entries = data["violations"]
         keys = [(e["path"], e["rule"], e["fingerprint"]) for e in entries]
         if not all(isinstance(k, str) for key in keys for k in key):

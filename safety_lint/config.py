@@ -159,7 +159,7 @@ def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = No
     if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_FILE_SIZE_CAP:
         raise c.fail(
             "max-file-size",
-            f"'max-file-size' must be a number of bytes from 1 to {MAX_FILE_SIZE_CAP}",
+            f"'max-file-size' must be a positive number of bytes, at most {MAX_FILE_SIZE_CAP}",
         )
     config.max_file_size = size
     status = data.get("status", {})
@@ -250,12 +250,12 @@ def _load_pyproject(path: Path, bound: Path | None, rules_bound: Path) -> Config
 def _search_folders(root: Path) -> list[Path]:
     """The root and its parents up to the top of its git work tree: a configuration outside
     the repository (the CI runner's home, /) is never read."""
-    root = root.absolute()
-    folders = [root]
-    for folder in (root, *root.parents):
-        if (folder / ".git").exists():
-            return [f for f in (root, *root.parents) if f == folder or folder in f.parents]
-    return folders
+    absolute = root.absolute()
+    for top in (absolute, *absolute.parents):
+        if (top / ".git").exists():
+            above = [f for f in absolute.parents if f == top or top in f.parents]
+            return [root, *above]  # the root as given: messages name it as the user did
+    return [root]
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:

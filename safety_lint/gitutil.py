@@ -43,11 +43,13 @@ def _first_line(out: subprocess.CompletedProcess[bytes]) -> str:
 def changed_files(root: Path, ref: str) -> list[Path]:
     """Files changed since `ref` (committed, staged or not) and new untracked files."""
     shown = printable(ref)
-    top = toplevel(root)
-    if top is None:
+    where = _git(["rev-parse", "--show-toplevel"], root)
+    if where.returncode != 0 or not where.stdout.strip():
         raise GitError(
             f"--changed-since {shown}: {printable(str(root))} is not in a git repository"
+            f" (git says: {_first_line(where)})"
         )
+    top = Path(os.fsdecode(where.stdout.rstrip(b"\n")))
     verify = _git(
         ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], root
     )
