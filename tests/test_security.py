@@ -774,3 +774,77 @@ def test_10_new_refuses_a_dangling_symlink(repo: Path, tmp_path: Path) -> None:
     out = run(repo, "new", "command", "evil", "--class", "batch", "--root", ".")
     assert out.returncode == 2
     assert not (tmp_path / "created-outside.md").exists()
+
+
+# --- the bundled pack's own patterns ---------------------------------------------------------
+
+PATTERN_PROBE = r"""
+import dataclasses, re, sys, time
+from collections.abc import Mapping
+from safety_lint.classify import settings
+from safety_lint.rulepack import default_pack
+
+pack = default_pack()
+found, seen = [], set()
+
+def walk(x, depth=0):
+    if depth > 8 or id(x) in seen:
+        return
+    seen.add(id(x))
+    if isinstance(x, re.Pattern):
+        found.append(x)
+    elif isinstance(x, str):
+        return
+    elif dataclasses.is_dataclass(x):
+        for f in dataclasses.fields(x):
+            walk(getattr(x, f.name), depth + 1)
+    elif isinstance(x, Mapping):
+        for k, v in x.items():
+            if k in ("patterns", "not-steps-in", "pattern") and isinstance(v, (str, list)):
+                for p in [v] if isinstance(v, str) else v:
+                    if isinstance(p, str):
+                        found.append(re.compile(p, re.I))
+            walk(v, depth + 1)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            walk(v, depth + 1)
+
+walk(pack.rules)
+walk(settings(pack))
+texts = [c * 20_000 for c in "a -`*.\n_(["] + [w * 2_000 for w in
+         ("production ", "deploy to ", "- [ ] ", "never run ", "`kubectl apply` ", "**a** ",
+          " \n", "\t\n", "A=b ", "--x ", "$ sudo ", "aws s3 ", "a.b.c ", "x: ")]
+worst = (0.0, "")
+for p in found:
+    for t in texts:
+        t0 = time.perf_counter()
+        p.search(t)
+        dt = time.perf_counter() - t0
+        worst = max(worst, (dt, p.pattern[:60]))
+print(len(found), f"{worst[0]:.3f}", worst[1])
+"""
+
+
+def test_bundled_patterns_are_linear_on_hostile_text() -> None:
+    p = subprocess.run(
+        [sys.executable, "-c", PATTERN_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert p.returncode == 0, p.stderr
+    count, worst, pattern = p.stdout.split(" ", 2)
+    assert int(count) > 100  # the walk found the pack's patterns
+    assert float(worst) < 2.0, f"{pattern} took {worst} s on 20,000 characters"
+
+
+@pytest.mark.parametrize("filler", ["\n", " \n", "\t\n", "-" * 50 + "\n"])
+def test_6_code_block_of_blank_lines_does_not_hang(repo: Path, filler: str) -> None:
+    # `^\s*` in a MULTILINE evidence pattern once ran across every following blank line from
+    # each line start: 20,000 blank lines in a code block took minutes.
+    (repo / CMD / "blank.md").write_text(
+        "# Blank\n\n```bash\n" + filler * 20_000 + "echo done\n```\n", encoding="utf-8"
+    )
+    out = run(repo, "check", ".", "--format", "json", timeout=60)
+    assert any(f["path"] == CMD + "blank.md" for f in json.loads(out.stdout)["files"])
