@@ -74,6 +74,13 @@ def _from_here(results: list[Any], root: Path) -> list[Any]:
     return [replace(r, path=prefix + r.path) for r in results]
 
 
+def _printable_lines(text: str) -> str:
+    """Text built from a rule pack (a team's may hold anything), line by line escaped."""
+    from .escape import printable_line
+
+    return "".join(printable_line(line) for line in text.splitlines(keepends=True))
+
+
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -561,7 +568,7 @@ def rules_command(config_path: ConfigOpt = None) -> None:
     from .ruledoc import rules_table
 
     _, _, _, pack = _prepare([], Path.cwd(), config_path)
-    typer.echo(rules_table(pack), nl=False)
+    typer.echo(_printable_lines(rules_table(pack)), nl=False)
 
 
 @app.command("explain")
@@ -580,7 +587,7 @@ def explain_command(
         names = [r.name for r in pack.rules] + [r.code for r in pack.rules]
         close = difflib.get_close_matches(rule, names, n=1)
         fail(f"unknown rule '{rule}'" + (f"; did you mean '{close[0]}'?" if close else ""))
-    typer.echo(explain(found, pack), nl=False)
+    typer.echo(_printable_lines(explain(found, pack)), nl=False)
 
 
 def main() -> None:

@@ -235,6 +235,13 @@ def _refuse_existing(path: Path, st: os.stat_result) -> None:
         )
 
 
+def _chmod(fd: int, name: str, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # Windows before Python 3.13
+        os.chmod(name, mode)
+
+
 def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
     return (a.st_dev, a.st_ino, a.st_size, a.st_mtime_ns) == (
         b.st_dev,
@@ -293,7 +300,7 @@ def atomic_write(
                 with os.fdopen(fd, "wb") as handle:
                     if before is not None:
                         _keep_owner(handle.fileno(), path, before)
-                    os.fchmod(handle.fileno(), mode)
+                    _chmod(handle.fileno(), tmp, mode)
                     handle.write(data)
                     handle.flush()
                     os.fsync(handle.fileno())
@@ -332,7 +339,7 @@ def create_new(path: Path, data: bytes) -> None:
             raise WriteError(f"{path}: cannot write: {_why(err)}") from None
         try:
             with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), _default_mode())
+                _chmod(handle.fileno(), tmp, _default_mode())
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
