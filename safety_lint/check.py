@@ -9,7 +9,7 @@ from . import suppress
 from .checks import REGISTRY, Context, Finding
 from .checks.repository import CHECKS as REPOSITORY
 from .checks.repository import Facts
-from .model import Classification, Document, FileResult, Target, Violation
+from .model import Classification, Document, FileResult, Severity, Status, Target, Violation
 from .parse import NOT_FOUND
 from .rulepack import Applies, Rule, RulePack
 
@@ -21,7 +21,7 @@ class Selector:
 
     select: frozenset[str] = field(default_factory=frozenset)
     ignore: frozenset[str] = field(default_factory=frozenset)
-    severity: dict[str, str] = field(default_factory=dict)
+    severity: dict[str, Severity] = field(default_factory=dict)
     require_reason: bool = False
 
     def wants(self, rule: Rule) -> bool:
@@ -30,7 +30,7 @@ class Selector:
             return False
         return not keys & self.ignore
 
-    def severity_of(self, rule: Rule) -> str:
+    def severity_of(self, rule: Rule) -> Severity:
         return self.severity.get(rule.code, self.severity.get(rule.name, rule.severity))
 
 
@@ -57,7 +57,7 @@ def applicable(rule: Rule, doc: Document, cls: str | None, mentions: str) -> App
 
 
 def _violation(rule: Rule, line: int, message: str) -> Violation:
-    return Violation(rule.code, rule.name, rule.severity, line, 1, message)  # type: ignore[arg-type]
+    return Violation(rule.code, rule.name, rule.severity, line, 1, message)
 
 
 def _builtin(pack: RulePack, name: str) -> Rule:
@@ -122,7 +122,7 @@ def check_document(
     if doc.readable and (doc.directives or "safety-lint" in doc.frontmatter.data):
         violations = _suppress(doc, violations, pack, selector)
     violations = [
-        replace(v, severity=selector.severity_of(rule))  # type: ignore[arg-type]
+        replace(v, severity=selector.severity_of(rule))
         for v in violations
         if selector.wants(rule := _builtin(pack, v.requirement))
     ]
@@ -158,6 +158,7 @@ def result_for(
         v.requirement in ("unreadable-file", "invalid-frontmatter", "internal-error")
         for v in violations
     )
+    status: Status
     if fatal:
         status = "error"
     elif any(v.severity == "error" for v in violations):
@@ -171,7 +172,7 @@ def result_for(
         cls=classification.cls,
         class_source=classification.source,
         evidence=[e.describe() for e in classification.evidence],
-        status=status,  # type: ignore[arg-type]
+        status=status,
         met=sorted(met),
         violations=list(violations),
     )

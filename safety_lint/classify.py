@@ -11,12 +11,20 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
-from .model import Block, Classification, Document, Evidence, Section
+from .model import (
+    CLASSES,
+    Block,
+    Classification,
+    Document,
+    Evidence,
+    SafetyClass,
+    Section,
+    is_class,
+)
 from .patterns import compile_pattern
 from .rulepack import RulePack
 from .sections import find_section
 
-CLASSES = ("deployment", "batch", "read-only")
 FRONTMATTER_SOURCES = ("argument-hint", "description")
 
 
@@ -454,7 +462,7 @@ def invoked_agents(
     return out
 
 
-def _decide(evidence: Sequence[Evidence], s: Settings) -> tuple[str | None, str, str]:
+def _decide(evidence: Sequence[Evidence], s: Settings) -> tuple[SafetyClass | None, str, str]:
     change = sum(e.weight for e in evidence if e.signal == "deployment")
     batch = sum(e.weight for e in evidence if e.signal == "batch")
     read_only = sum(e.weight for e in evidence if e.signal == "read-only")
@@ -462,7 +470,7 @@ def _decide(evidence: Sequence[Evidence], s: Settings) -> tuple[str | None, str,
     if change >= s.decide:
         if read_only >= change:
             return None, score, f"contradictory evidence ({score})"
-        cls = "batch" if batch >= s.batch else "deployment"
+        cls: SafetyClass = "batch" if batch >= s.batch else "deployment"
         return cls, f"inferred: {score}", ""
     if change >= s.weak and read_only < change:
         return None, score, f"weak evidence ({score}; {s.decide} needed to decide)"
@@ -472,7 +480,7 @@ def _decide(evidence: Sequence[Evidence], s: Settings) -> tuple[str | None, str,
 def classify(
     doc: Document,
     pack: RulePack,
-    overrides: Sequence[tuple[str, str]] = (),
+    overrides: Sequence[tuple[str, SafetyClass]] = (),
     agent_classes: Mapping[str, str | None] | None = None,
 ) -> Classification:
     """Declared, then configured, then the agent tools rule, then inferred (spec §2)."""
@@ -480,12 +488,11 @@ def classify(
         return Classification(None, None)
     declared = doc.frontmatter.data.get("safety-class")
     if declared is not None:
-        if isinstance(declared, str) and declared.strip() in CLASSES:
+        value = declared.strip() if isinstance(declared, str) else None
+        if is_class(value):
             line = doc.frontmatter.line_of("safety-class")
-            ev = Evidence(
-                line, declared.strip(), 0, f"declares safety-class: {declared}", "declared"
-            )
-            return Classification(declared.strip(), "declared", [ev], "frontmatter safety-class")
+            ev = Evidence(line, value, 0, f"declares safety-class: {declared}", "declared")
+            return Classification(value, "declared", [ev], "frontmatter safety-class")
         return Classification(
             None, None, [], "", f"safety-class '{declared}' is not one of {', '.join(CLASSES)}"
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -12,8 +14,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from . import __version__
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from .formats.report import plain
+from .runner import EXIT_ERROR, EXIT_FINDINGS
 
 app = typer.Typer(
     add_completion=False,
@@ -62,27 +64,11 @@ def _write(path: Path, data: bytes, root: Path | None = None) -> None:
         fail(str(err))
 
 
-def _from_here(results: list[Any], root: Path) -> list[Any]:
-    """Paths as seen from the current folder, for the formats people and GitHub click on (JSON,
-    SARIF and JUnit keep paths relative to the root, as documented)."""
-    from dataclasses import replace
-
-    rel = os.path.relpath(root.absolute(), Path.cwd())
-    if rel == "." or rel.startswith(".."):
-        return results
-    prefix = Path(rel).as_posix() + "/"
-    return [replace(r, path=prefix + r.path) for r in results]
-
-
 def _printable_lines(text: str) -> str:
     """Text built from a rule pack (a team's may hold anything), line by line escaped."""
     from .escape import printable_line
 
     return "".join(printable_line(line) for line in text.splitlines(keepends=True))
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _style(text: str, **kw: Any) -> str:
@@ -108,59 +94,31 @@ def main_options(
     """safety-lint: Rule #0 for Claude Code commands and agents."""
 
 
-def _may_be_linted(path: Path) -> bool:
-    text = path.as_posix()
-    return path.suffix == ".md" and (
-        ".claude/" in text or path.name == "CLAUDE.md" or "docs/" in text
-    )
+@contextmanager
+def _usage() -> Iterator[None]:
+    """The core's usage errors exit 2 with their one line."""
+    from .runner import UsageError
 
-
-def _split(values: list[str] | None) -> frozenset[str]:
-    return frozenset(v.strip() for item in values or [] for v in item.split(",") if v.strip())
+    try:
+        yield
+    except UsageError as err:
+        fail(str(err))
 
 
 def _prepare(paths: list[Path] | None, root: Path | None, config_path: Path | None) -> Any:
     """Resolve root, configuration and rule pack; usage problems exit 2."""
-    from .config import ConfigError, load_config
-    from .discover import default_root, root_for_files
-    from .rulepack import RulePackError, default_pack
+    from .runner import prepare
 
-    paths = list(paths or [])
-    for p in paths:
-        # A missing command, agent or core document is that file's PS001; anything else is a typo.
-        if not p.exists() and not p.is_symlink() and not _may_be_linted(p):
-            fail(f"{p}: no such file or directory")
-    if root is None:
-        if len(paths) == 1 and paths[0].is_dir():
-            root, paths = paths[0], []
-        elif paths:
-            root = root_for_files(paths, Path.cwd())
-        else:
-            root = default_root(Path.cwd())
-    elif not root.is_dir():
-        fail(f"{root}: root is not a directory")
-    try:
-        config = load_config(root, config_path)
-        pack = default_pack(tuple(config.rule_folders))
-    except (ConfigError, RulePackError) as err:
-        fail(str(err))
-    return root, paths, config, pack
+    with _usage():
+        setup = prepare(paths or [], root, config_path)
+    return setup.root, setup.paths, setup.config, setup.pack
 
 
 def _selector(pack: Any, config: Any, select: list[str] | None, ignore: list[str] | None) -> Any:
-    from .check import Selector
+    from .runner import make_selector
 
-    def code(key: str) -> str:
-        rule = pack.find(key)
-        if rule is None:
-            where = f" (in {config.source})" if config.source else ""
-            fail(f"unknown rule '{key}'{where} (see `safety-lint rules`)")
-        return str(rule.code)
-
-    chosen = frozenset(code(k) for k in _split(select) or config.select)
-    ignored = frozenset(code(k) for k in _split(ignore) | frozenset(config.ignore))
-    severity = {code(k): v for k, v in config.severity.items()}
-    return Selector(chosen, ignored, severity, config.require_reason)
+    with _usage():
+        return make_selector(pack, config, select or [], ignore or [])
 
 
 PathsArg = Annotated[
@@ -191,17 +149,6 @@ def _jobs(jobs: int | None) -> int:
         note(f"--jobs {jobs} capped at {JOBS_PER_CPU * cpus} ({JOBS_PER_CPU} per CPU)")
         return JOBS_PER_CPU * cpus
     return jobs
-
-
-def _views(results: list[Any], root: Path) -> tuple[list[Any], list[Any]]:
-    """The results for JSON and SARIF (names escaped) and for text, GitHub and JUnit (control
-    characters escaped too; text and GitHub with paths from the current folder)."""
-    from . import escape
-
-    return (
-        [escape.result(r, controls=False) for r in results],
-        _from_here([escape.result(r, controls=True) for r in results], root),
-    )
 
 
 @app.command()
@@ -253,136 +200,33 @@ def check(
     config_path: ConfigOpt = None,
 ) -> None:
     """Check commands, agents and core documents against the policy."""
-    from . import report
-    from .baseline import BaselineError, apply, dump, load
-    from .discover import GitError, changed_files
-    from .engine import lint
-    from .engine import select as select_files
-    from .outputs import render
+    from .runner import CheckRequest, run_check
 
-    root, paths, config, pack = _prepare(paths, root, config_path)
-    selector = _selector(pack, config, select, ignore)
-    fail_on = fail_on or config.fail_on
-    if fail_on not in ("error", "warning"):
-        fail(f"--fail-on takes error or warning, not '{fail_on}'")
-    formats = [f.value for f in output_format or []] or (
-        ["github"] if os.environ.get("GITHUB_ACTIONS") == "true" else ["text"]
+    request = CheckRequest(
+        paths=paths or [],
+        root=root,
+        config_path=config_path,
+        select=select or [],
+        ignore=ignore or [],
+        fail_on=fail_on,
+        formats=[f.value for f in output_format or []],
+        output_files=output_file or [],
+        baseline=baseline,
+        write_baseline=write_baseline,
+        changed_since=changed_since,
+        fix=fix,
+        diff=diff,
+        jobs=_jobs(jobs),
+        style=_style if _use_color() else plain,
+        github_actions=os.environ.get("GITHUB_ACTIONS") == "true",
+        step_summary=Path(os.environ["GITHUB_STEP_SUMMARY"])
+        if os.environ.get("GITHUB_STEP_SUMMARY")
+        else None,
     )
-    files = list(output_file or [])
-    if len(files) > len(formats):
-        fail("more --output-file than --format options: pair each file with a format")
-    if len(formats) - len(files) > 1:
-        fail("only one --format can go to standard output; give the others an --output-file")
-    if changed_since is not None:
-        if paths:
-            fail("--changed-since takes no paths: it selects the changed files itself")
-        try:
-            paths = changed_files(root, changed_since)
-        except GitError as err:
-            fail(str(err))
-        if not paths:
-            note(f"no files changed since {changed_since}")
-            raise typer.Exit(EXIT_CLEAN)
-    selection = select_files(root, paths, pack, config, changed=changed_since is not None)
-    for path, message in selection.problems:
-        note(f"{path}: {message}")
-    workers = _jobs(jobs)
-    run = lint(selection, pack, config, selector, workers)
-    if fix or diff:
-        run = _fix(run, pack, config, selector, write=fix and not diff, jobs=workers)
-        if diff:
-            raise typer.Exit(EXIT_FINDINGS if run is None else EXIT_CLEAN)
-    results, _ = _views(run.results, root)
-    if write_baseline is not None:
-        _write(write_baseline, dump(results).encode("utf-8"))
-        count = sum(len(r.violations) for r in results)
-        note(f"wrote {count} violations to baseline {write_baseline}")
-        raise typer.Exit(EXIT_CLEAN)
-    if baseline is not None:
-        try:
-            results, hidden = apply(results, load(baseline), pack)
-        except BaselineError as err:
-            fail(str(err))
-        if hidden:
-            note(f"{hidden} violations in the baseline not shown")
-    results, shown = _views(results, root)
-    people = ("text", "github", "junit")
-    for fmt, target in zip(formats, files, strict=False):
-        out = render(fmt, shown if fmt in people else results, pack, report.plain)
-        _write(target, out.encode("utf-8", "backslashreplace"))
-    if len(formats) > len(files):
-        fmt = formats[-1]
-        style = _style if _use_color() and fmt == "text" else report.plain
-        out = render(fmt, shown if fmt in people else results, pack, style)
-        typer.echo(out, nl=False, color=_use_color())
-    else:  # every format went to a file: the human summary still goes to the terminal
-        typer.echo(report.text(shown, report.plain), nl=False)
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path and "github" in formats:
-        from .github import step_summary
-
-        with open(summary_path, "a", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(step_summary(shown))
-    failing = any(r.status != "pass" for r in results)
-    if fail_on == "warning":
-        failing = failing or any(r.violations for r in results)
-    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
-
-
-def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool, jobs: int) -> Any:
-    """--fix writes the fixes and returns the run checked again; --diff prints them and returns
-    None when there was something to fix. Only what was written is counted."""
-    import difflib
-
-    from .engine import fix, lint
-    from .escape import printable, printable_line
-    from .fix import Encoded
-    from .fsutil import FileProblem, atomic_write, read_bytes
-
-    outcomes = fix(run, pack, config, selector)
-    for o in outcomes:
-        if o.problem:
-            note(f"{o.path}: {o.problem}")
-    done = [o for o in outcomes if o.fixed is not None]
-    if not write:
-        for o in done:
-            a, b = o.original.splitlines(keepends=True), (o.fixed or "").splitlines(keepends=True)
-            name = printable(o.path)
-            lines = difflib.unified_diff(a, b, f"a/{name}", f"b/{name}")
-            typer.echo("".join(printable_line(line) for line in lines), nl=False)
-        count = sum(len(o.fixed_rules) for o in done)
-        note(f"{_n(count, 'violation')} fixable in {_n(len(done), 'file')} (run with --fix)")
-        return None if done else run
-    root = run.selection.root
-    fixed = files = 0
-    for o in done:
-        path = root / o.path
-        try:
-            data = read_bytes(path, config.max_file_size, root)
-            current = Encoded.of(data).decode(data)
-        except FileNotFoundError:
-            note(f"{o.path}: deleted since it was checked; not fixed")
-            continue
-        except (OSError, FileProblem, UnicodeDecodeError) as err:
-            why = err.strerror if isinstance(err, OSError) and err.strerror else err
-            note(f"{o.path}: cannot read it again: {why}; not fixed")
-            continue
-        if current != o.original:  # changed under us: leave it alone
-            note(f"{o.path}: changed while fixing; not written")
-            continue
-        try:
-            atomic_write(path, Encoded.of(data).encode(o.fixed or ""), root, expected=data)
-        except FileProblem as err:
-            note(f"{o.path}: not fixed: {err}")
-            continue
-        fixed += len(o.fixed_rules)
-        files += 1
-    again = lint(run.selection, pack, config, selector, jobs)
-    remaining = sum(len(r.violations) for r in again.results)
-    skipped = len(done) - files
-    left = f" ({_n(skipped, 'file')} not written, see above)" if skipped else ""
-    note(f"fixed {_n(fixed, 'violation')} in {_n(files, 'file')}; {remaining} remain{left}")
-    return again
+    with _usage():
+        outcome = run_check(request, note=lambda line: typer.echo(line, err=True))  # escaped
+    typer.echo(outcome.stdout, nl=False, color=_use_color())
+    raise typer.Exit(outcome.exit_code)
 
 
 @app.command()
@@ -399,10 +243,10 @@ def classify(
     config_path: ConfigOpt = None,
 ) -> None:
     """Show each file's kind, class, where the class came from, and the evidence."""
-    from . import report
     from .check import Selector
     from .engine import lint
     from .engine import select as select_files
+    from .formats import report
 
     root, paths, config, pack = _prepare(paths, root, config_path)
     selection = select_files(root, paths, pack, config)
@@ -521,6 +365,7 @@ def new(
 
     from .discover import default_root
     from .fix import new_file
+    from .model import CLASSES
     from .rulepack import RulePackError, default_pack
 
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
@@ -533,7 +378,10 @@ def new(
     if os.path.lexists(target):
         fail(f"{target} exists; not overwritten")
     try:
-        text = new_file(kind.value, name, cls.value, default_pack())
+        chosen = next(c for c in CLASSES if c == cls.value)
+        text = new_file(
+            "command" if kind is Kind.command else "agent", name, chosen, default_pack()
+        )
     except RulePackError as err:
         fail(str(err))
     try:
@@ -592,10 +440,8 @@ def explain_command(
 
 def main() -> None:
     """Console entry point: usage errors (typer's) and internal failures exit 2, with one line."""
-    for stream in (
-        sys.stdout,
-        sys.stderr,
-    ):  # a latin-1 or cp1252 terminal gets escapes, not a crash
+    # A latin-1 or cp1252 terminal gets escapes instead of a crash.
+    for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .fsutil import is_inside
-from .model import CLASSES
+from .model import CLASSES, SafetyClass, Severity, is_class, is_severity
 
 DEFAULT_STATUS_PATH = "docs/standards/production-safety-implementation-status.md"
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
@@ -53,13 +53,13 @@ class Config:
     source: Path | None = None
     include: list[str] = field(default_factory=list)  # globs; empty: every command, agent, doc
     exclude: list[str] = field(default_factory=list)
-    classes: list[tuple[str, str]] = field(default_factory=list)  # (glob, class)
+    classes: list[tuple[str, SafetyClass]] = field(default_factory=list)  # (glob, class)
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     core_documents: list[str] | None = None  # None: the rule pack's list
-    severity: dict[str, str] = field(default_factory=dict)  # rule code or name -> severity
+    severity: dict[str, Severity] = field(default_factory=dict)  # rule code or name -> severity
     require_reason: bool = False
-    fail_on: str = "error"  # "warning": warnings fail the run too
+    fail_on: Severity = "error"  # "warning": warnings fail the run too
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     rule_folders: list[Path] = field(default_factory=list)
     external_agents: list[str] = field(default_factory=list)  # agents outside the repository
@@ -121,17 +121,19 @@ def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = No
     config.exclude = c.strings(data, "exclude")
     config.external_agents = c.strings(data, "external-agents")
     severity = data.get("severity", {})
-    if not isinstance(severity, dict) or not all(
-        v in ("error", "warning") for v in severity.values()
-    ):
+    if not isinstance(severity, dict):
         raise c.fail("severity", "'severity' maps rule codes or names to error or warning")
-    config.severity = {str(k): str(v) for k, v in severity.items()}
+    for key, value in severity.items():
+        if not is_severity(value):
+            raise c.fail("severity", "'severity' maps rule codes or names to error or warning")
+        config.severity[str(key)] = value
     if not isinstance(data.get("require-reason", False), bool):
         raise c.fail("require-reason", "'require-reason' must be true or false")
     config.require_reason = data.get("require-reason", False)
-    if data.get("fail-on", "error") not in ("error", "warning"):
+    fail_on = data.get("fail-on", "error")
+    if not is_severity(fail_on):
         raise c.fail("fail-on", "'fail-on' must be error or warning")
-    config.fail_on = data.get("fail-on", "error")
+    config.fail_on = fail_on
     config.select = c.strings(data, "select")
     config.ignore = c.strings(data, "ignore")
     if "core-documents" in data:
@@ -147,14 +149,14 @@ def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = No
     if not isinstance(classes, dict):
         raise c.fail("classes", "'classes' must map path globs to a class")
     for glob, cls in classes.items():
-        if cls not in CLASSES:
+        if not is_class(cls):
             close = difflib.get_close_matches(str(cls), CLASSES, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise c.fail(
                 str(glob),
                 f"class of '{glob}' is '{cls}'; expected one of {', '.join(CLASSES)}{hint}",
             )
-        config.classes.append((str(glob), str(cls)))
+        config.classes.append((str(glob), cls))
     size = data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)
     if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_FILE_SIZE_CAP:
         raise c.fail(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TypeVar
 
 from .model import Classification, FileResult
 
@@ -54,9 +53,6 @@ def printable_line(line: str) -> str:
     """A line of a diff: its content escaped, its line ending kept."""
     body = line.rstrip("\r\n")
     return printable(body) + line[len(body) :]
-
-
-T = TypeVar("T", FileResult, Classification)
 
 
 def result(r: FileResult, controls: bool) -> FileResult:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Classification, Document, FileResult
+from .model import Classification, Document, FileResult, Kind, SafetyClass
 from .rulepack import RulePack
 from .text import lines_with_endings
 
@@ -184,13 +184,13 @@ def fix_document(
     return outcome
 
 
-def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
+def new_file(kind: Kind, name: str, cls: SafetyClass, pack: RulePack) -> str:
     """A new command or agent from the templates; it passes `check` as written."""
     from .model import Frontmatter, Target
 
     title = " ".join(w.capitalize() for w in re.split(r"[-_]+", name) if w)
     stub = Document(
-        Target(Path("new.md"), "new.md", kind),  # type: ignore[arg-type]
+        Target(Path("new.md"), "new.md", kind),
         Frontmatter({}, 0, 0),
         [],
         1,

@@ -11,9 +11,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from .model import (
+    CLASSES,
+    KINDS,
+    SEVERITIES,
+    Kind,
+    SafetyClass,
+    Severity,
+    is_class,
+)
 from .patterns import compile_error, compile_pattern
+
+T = TypeVar("T", bound=str)
 
 CHECK_KINDS = (
     "section",
@@ -34,9 +45,6 @@ DATA_OPTION_KINDS = (
     "confirm-before-mutation",
     "repository",
 )
-KINDS = ("command", "agent", "document")
-CLASS_NAMES = ("deployment", "batch", "read-only")
-SEVERITIES = ("error", "warning")
 
 
 class RulePackError(Exception):
@@ -63,8 +71,8 @@ class Part:
 
 @dataclass(frozen=True)
 class Applies:
-    kind: str
-    classes: tuple[str, ...] = ()  # empty: any class
+    kind: Kind
+    classes: tuple[SafetyClass, ...] = ()  # empty: any class
     section: str | None = None  # look only inside this required section
     path: str | None = None  # documents: the core document's path
     when: re.Pattern[str] | None = None  # only when the file mentions this
@@ -75,7 +83,7 @@ class Applies:
 class Rule:
     code: str
     name: str
-    severity: str
+    severity: Severity
     check: str
     applies: tuple[Applies, ...]
     done: str
@@ -159,16 +167,13 @@ class _Reader:
             raise self.fail(node, key, f"'{key}' must be a string or a list of strings")
         return list(value)
 
-    def choice(
-        self, node: Any, key: str, choices: Iterable[str], default: str | None = None
-    ) -> str:
+    def choice(self, node: Any, key: str, choices: tuple[T, ...], default: str | None = None) -> T:
+        """The value, which must be one of `choices` (returned typed as they are)."""
         value = self.string(node, key, default)
-        choices = list(choices)
-        if value not in choices:
-            raise self.fail(
-                node, key, f"'{key}' is '{value}'; expected one of {', '.join(choices)}"
-            )
-        return value
+        for choice in choices:
+            if choice == value:
+                return choice
+        raise self.fail(node, key, f"'{key}' is '{value}'; expected one of {', '.join(choices)}")
 
     def regex(self, node: Any, key: str | int, pattern: Any) -> re.Pattern[str]:
         if not isinstance(pattern, str):
@@ -182,12 +187,13 @@ class _Reader:
 
 def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies:
     r.keys(node, ("kind", "class", "section", "path", "when"), ("kind",), "an applies entry")
-    classes = r.strings(node, "class")
-    for c in classes:
-        if c not in CLASS_NAMES:
+    classes: list[SafetyClass] = []
+    for c in r.strings(node, "class"):
+        if not is_class(c):
             raise r.fail(
-                node, "class", f"unknown class '{c}'; expected one of {', '.join(CLASS_NAMES)}"
+                node, "class", f"unknown class '{c}'; expected one of {', '.join(CLASSES)}"
             )
+        classes.append(c)
     section = node.get("section")
     if section is not None and section not in sections:
         raise r.fail(node, "section", f"unknown section '{section}'")

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .model import Classification, FileResult
+from ..model import Classification, FileResult
 
 JSON_VERSION = 1
 

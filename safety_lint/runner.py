@@ -1,0 +1,339 @@
+"""What `check` decides, as functions a test can call: the root and configuration, the rules
+and files of the run, fixes, the baseline, the reports and the exit code. The command line
+only turns options into a `CheckRequest` and prints the `CheckOutcome`."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .check import Selector
+from .config import Config, ConfigError, load_config
+from .discover import default_root, kind_of, relative, root_for_files
+from .engine import Run, core_documents
+from .formats.report import Style, plain
+from .model import FileResult, Severity, is_severity
+from .rulepack import RulePack, RulePackError, default_pack
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json", "github", "sarif", "junit")
+# Formats whose paths are shown from the current folder (people and GitHub click on them);
+# JSON, SARIF and JUnit keep paths relative to the root, as documented.
+FROM_HERE = ("text", "github")
+
+
+class UsageError(Exception):
+    """A usage or configuration problem: the command exits 2 with this one-line message."""
+
+
+@dataclass(frozen=True)
+class Setup:
+    root: Path
+    paths: list[Path]
+    config: Config
+    pack: RulePack
+
+
+def prepare(
+    paths: Sequence[Path], root: Path | None, config_path: Path | None, cwd: Path | None = None
+) -> Setup:
+    """Resolve root, configuration and rule pack for the given paths."""
+    cwd = cwd or Path.cwd()
+    paths = list(paths)
+    if root is None:
+        if len(paths) == 1 and paths[0].is_dir():
+            root, paths = paths[0], []
+        elif paths:
+            root = root_for_files(paths, cwd)
+        else:
+            root = default_root(cwd)
+    elif not root.is_dir():
+        raise UsageError(f"{root}: root is not a directory")
+    try:
+        config = load_config(root, config_path)
+        pack = default_pack(tuple(config.rule_folders))
+    except (ConfigError, RulePackError) as err:
+        raise UsageError(str(err)) from None
+    docs = core_documents(pack, config)
+    for p in paths:
+        # A missing command, agent or core document is that file's PS001; anything else is a typo.
+        if not p.exists() and not p.is_symlink() and kind_of(relative(p, root), docs) is None:
+            raise UsageError(f"{p}: no such file or directory")
+    return Setup(root, paths, config, pack)
+
+
+def split(values: Sequence[str]) -> frozenset[str]:
+    """`a,b` and repeated options as one set of names."""
+    return frozenset(v.strip() for item in values for v in item.split(",") if v.strip())
+
+
+def make_selector(
+    pack: RulePack, config: Config, select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> Selector:
+    """The rules of the run: the command line's `--select` wins over the configuration's."""
+
+    def code(key: str) -> str:
+        rule = pack.find(key)
+        if rule is None:
+            where = f" (in {config.source})" if config.source else ""
+            raise UsageError(f"unknown rule '{key}'{where} (see `safety-lint rules`)")
+        return rule.code
+
+    chosen = frozenset(code(k) for k in split(select) or config.select)
+    ignored = frozenset(code(k) for k in split(ignore) | frozenset(config.ignore))
+    severity = {code(k): v for k, v in config.severity.items()}
+    return Selector(chosen, ignored, severity, config.require_reason)
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """Everything `safety-lint check` is asked to do."""
+
+    paths: Sequence[Path] = ()
+    root: Path | None = None
+    config_path: Path | None = None
+    select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    fail_on: str | None = None  # None: the configuration's
+    formats: Sequence[str] = ()  # empty: github under GitHub Actions, else text
+    output_files: Sequence[Path] = ()  # paired with `formats`; the unpaired last goes to stdout
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    changed_since: str | None = None
+    fix: bool = False
+    diff: bool = False
+    jobs: int = 1
+    style: Style = plain  # how the text format on standard output is coloured
+    github_actions: bool = False
+    step_summary: Path | None = None  # $GITHUB_STEP_SUMMARY
+    cwd: Path | None = None
+
+
+@dataclass
+class CheckOutcome:
+    exit_code: int
+    stdout: str = ""
+    stderr: list[str] = field(default_factory=list)  # notes, one line each
+    results: list[FileResult] = field(default_factory=list)
+    root: Path | None = None
+
+
+def _from_here(results: list[FileResult], root: Path, cwd: Path) -> list[FileResult]:
+    """Paths as seen from the current folder."""
+    rel = os.path.relpath(root.absolute(), cwd)
+    if rel == "." or rel.startswith(".."):
+        return results
+    prefix = Path(rel).as_posix() + "/"
+    return [replace(r, path=prefix + r.path) for r in results]
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write atomically (only a regular file is replaced); a path that cannot be written is a
+    usage error."""
+    from .fsutil import FileProblem, atomic_write
+
+    try:
+        atomic_write(path, data)
+    except (FileProblem, OSError) as err:
+        raise UsageError(str(err)) from None
+
+
+# Formats read by people or parsed line by line: control characters escaped too.
+PRINTABLE = ("text", "github", "junit")
+
+
+def _views(
+    results: list[FileResult], root: Path, cwd: Path
+) -> tuple[list[FileResult], list[FileResult], list[FileResult]]:
+    """The results with every string from the repository escaped: for JSON and SARIF (names
+    that are not UTF-8 as `\\xff`), for JUnit (control characters too), and for text and
+    GitHub (paths from the current folder as well)."""
+    from . import escape
+
+    names = [escape.result(r, controls=False) for r in results]
+    printable = [escape.result(r, controls=True) for r in results]
+    return names, printable, _from_here(printable, root, cwd)
+
+
+def _fail_on(request: CheckRequest, config: Config) -> Severity:
+    value = request.fail_on or config.fail_on
+    if not is_severity(value):
+        raise UsageError(f"--fail-on takes error or warning, not '{value}'")
+    return value
+
+
+def _formats(request: CheckRequest) -> list[str]:
+    formats = list(request.formats) or (["github"] if request.github_actions else ["text"])
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown output format '{fmt}'")
+    if len(request.output_files) > len(formats):
+        raise UsageError("more --output-file than --format options: pair each file with a format")
+    if len(formats) - len(request.output_files) > 1:
+        raise UsageError(
+            "only one --format can go to standard output; give the others an --output-file"
+        )
+    return formats
+
+
+def failing(results: Sequence[FileResult], fail_on: Severity) -> bool:
+    """Whether the run fails: a file that does not pass, or with `fail_on` warning, any
+    violation at all."""
+    if any(r.status != "pass" for r in results):
+        return True
+    return fail_on == "warning" and any(r.violations for r in results)
+
+
+def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) -> CheckOutcome:
+    """`safety-lint check`: notes go to `note` as they happen (and to the outcome's stderr);
+    UsageError for anything that makes the command exit 2."""
+    from .baseline import BaselineError, apply, dump, load
+    from .discover import GitError, changed_files
+    from .engine import lint
+    from .engine import select as select_files
+    from .formats import render
+
+    outcome = CheckOutcome(EXIT_CLEAN)
+
+    def say(line: str) -> None:
+        from .escape import printable
+
+        line = printable(line)  # a name in the line cannot break it or forge another
+        outcome.stderr.append(line)
+        if note is not None:
+            note(line)
+
+    cwd = request.cwd or Path.cwd()
+    setup = prepare(request.paths, request.root, request.config_path, cwd)
+    root, paths, config, pack = setup.root, setup.paths, setup.config, setup.pack
+    outcome.root = root
+    selector = make_selector(pack, config, request.select, request.ignore)
+    fail_on = _fail_on(request, config)
+    formats = _formats(request)
+    if request.changed_since is not None:
+        if paths:
+            raise UsageError("--changed-since takes no paths: it selects the changed files itself")
+        try:
+            paths = changed_files(root, request.changed_since)
+        except GitError as err:
+            raise UsageError(str(err)) from None
+        if not paths:
+            say(f"no files changed since {request.changed_since}")
+            return outcome
+    selection = select_files(root, paths, pack, config, changed=request.changed_since is not None)
+    for path, message in selection.problems:
+        say(f"{path}: {message}")
+    run = lint(selection, pack, config, selector, request.jobs)
+    if request.fix or request.diff:
+        fixed = _fix(run, pack, config, selector, request, say, outcome)
+        if request.diff:
+            outcome.exit_code = EXIT_FINDINGS if fixed is None else EXIT_CLEAN
+            return outcome
+        assert fixed is not None  # --fix returns the run checked again
+        run = fixed
+    results, _, _ = _views(run.results, root, cwd)
+    outcome.results = results
+    if request.write_baseline is not None:
+        _write(request.write_baseline, dump(results).encode("utf-8"))
+        count = sum(len(r.violations) for r in results)
+        say(f"wrote {count} violations to baseline {request.write_baseline}")
+        return outcome
+    if request.baseline is not None:
+        try:
+            results, hidden = apply(results, load(request.baseline), pack)
+        except BaselineError as err:
+            raise UsageError(str(err)) from None
+        outcome.results = results
+        if hidden:
+            say(f"{hidden} violations in the baseline not shown")
+    results, printable, shown = _views(results, root, cwd)
+
+    def view(fmt: str) -> list[FileResult]:
+        return shown if fmt in FROM_HERE else printable if fmt in PRINTABLE else results
+
+    for fmt, target in zip(formats, request.output_files, strict=False):
+        text = render(fmt, view(fmt), pack, plain)
+        _write(target, text.encode("utf-8", "backslashreplace"))
+    if len(formats) > len(request.output_files):
+        fmt = formats[-1]
+        style = request.style if fmt == "text" else plain
+        outcome.stdout += render(fmt, view(fmt), pack, style)
+    else:  # every format went to a file: the human summary still goes to the terminal
+        outcome.stdout += render("text", shown, pack, plain)
+    if request.step_summary is not None and "github" in formats:
+        from .formats.github import step_summary
+
+        summary = request.step_summary
+        with open(summary, "a", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(step_summary(printable))
+    outcome.exit_code = EXIT_FINDINGS if failing(results, fail_on) else EXIT_CLEAN
+    return outcome
+
+
+def _fix(
+    run: Run,
+    pack: RulePack,
+    config: Config,
+    selector: Selector,
+    request: CheckRequest,
+    say: Callable[[str], None],
+    outcome: CheckOutcome,
+) -> Run | None:
+    """--fix writes the fixes and returns the run checked again; --diff puts them on stdout
+    and returns None when there was something to fix."""
+    from .engine import fix, lint
+    from .escape import printable, printable_line
+    from .fix import Encoded
+    from .fsutil import FileProblem, atomic_write, read_bytes
+
+    outcomes = fix(run, pack, config, selector)
+    for o in outcomes:
+        if o.problem:
+            say(f"{o.path}: {o.problem}")
+    done = [o for o in outcomes if o.fixed is not None]
+    if request.diff:
+        for o in done:
+            a, b = o.original.splitlines(keepends=True), (o.fixed or "").splitlines(keepends=True)
+            name = printable(o.path)
+            lines = difflib.unified_diff(a, b, f"a/{name}", f"b/{name}")
+            outcome.stdout += "".join(printable_line(line) for line in lines)
+        count = sum(len(o.fixed_rules) for o in done)
+        say(f"{_n(count, 'violation')} fixable in {_n(len(done), 'file')} (run with --fix)")
+        return None if done else run
+    root = run.selection.root
+    fixed = files = 0  # only what was written is counted
+    for o in done:
+        path = root / o.path
+        try:
+            data = read_bytes(path, config.max_file_size, root)
+            current = Encoded.of(data).decode(data)
+        except FileNotFoundError:
+            say(f"{o.path}: deleted since it was checked; not fixed")
+            continue
+        except (OSError, FileProblem, UnicodeDecodeError) as err:
+            why = err.strerror if isinstance(err, OSError) and err.strerror else err
+            say(f"{o.path}: cannot read it again: {why}; not fixed")
+            continue
+        if current != o.original:  # changed under us: leave it alone
+            say(f"{o.path}: changed while fixing; not written")
+            continue
+        try:
+            atomic_write(path, Encoded.of(data).encode(o.fixed or ""), root, expected=data)
+        except FileProblem as err:
+            say(f"{o.path}: not fixed: {err}")
+            continue
+        fixed += len(o.fixed_rules)
+        files += 1
+    again = lint(run.selection, pack, config, selector, request.jobs)
+    remaining = sum(len(r.violations) for r in again.results)
+    skipped = len(done) - files
+    left = f" ({_n(skipped, 'file')} not written, see above)" if skipped else ""
+    say(f"fixed {_n(fixed, 'violation')} in {_n(files, 'file')}; {remaining} remain{left}")
+    return again
