@@ -138,6 +138,13 @@ def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = No
     config.ignore = c.strings(data, "ignore")
     if "core-documents" in data:
         config.core_documents = c.strings(data, "core-documents")
+        for doc in config.core_documents:
+            if PurePosixPath(doc).is_absolute() or ".." in PurePosixPath(doc).parts:
+                raise c.fail(
+                    "core-documents",
+                    f"core document '{doc}' must be a path inside the repository"
+                    " (relative, no '..')",
+                )
     config.rule_folders = [(path.parent / p).resolve() for p in c.strings(data, "rules")]
     bound = os.path.realpath(rules_bound if rules_bound is not None else path.parent)
     for folder in config.rule_folders:

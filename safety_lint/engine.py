@@ -298,5 +298,8 @@ def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[Fi
             cls = classify(again, pack, config.classes, run.agent_classes)
             return check_document(again, cls, pack, selector, run.facts), cls
 
-        outcomes.append(fix_document(doc, result, text, pack, recheck))
+        try:
+            outcomes.append(fix_document(doc, result, text, pack, recheck))
+        except PatternTimeout as err:  # a team pattern on the fixed text: not fixed, say why
+            outcomes.append(FixOutcome(result.path, text, None, [], f"fix not applied: {err}"))
     return outcomes

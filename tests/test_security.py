@@ -220,6 +220,14 @@ def test_2_configuration_and_rule_pack_linked_outside(repo: Path, secret: Path) 
     no_secret(out)
 
 
+def test_2_core_documents_outside_the_root_are_refused(repo: Path, secret: Path) -> None:
+    for doc in (str(secret), "../outside/secret.md"):
+        (repo / ".safety-lint.yaml").write_text(f"core-documents: ['{doc}']\n")
+        out = run(repo, "check", ".")
+        assert out.returncode == 2 and "inside the repository" in out.stderr
+        no_secret(out)
+
+
 def test_2_symlink_inside_the_root_is_still_read(repo: Path) -> None:
     (repo / "docs").mkdir()
     (repo / "docs/real.md").write_text(DEPLOY, encoding="utf-8")
