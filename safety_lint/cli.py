@@ -3,6 +3,7 @@ configuration error or internal failure."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from collections.abc import Iterator
@@ -12,10 +13,30 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from . import __version__
 from .formats.report import plain
 from .runner import EXIT_ERROR, EXIT_FINDINGS
+
+
+class Command(TyperCommand):
+    """click suggests any option that shares a few letters (`--bogus`: "Possible options:
+    --jobs"); keep only the close ones."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as err:
+            found: Any = err  # click's NoSuchOption, from click or typer's copy of it
+            wanted, offered = (
+                getattr(found, "option_name", None),
+                getattr(found, "possibilities", None),
+            )
+            if wanted and offered:
+                found.possibilities = difflib.get_close_matches(wanted, offered, n=3, cutoff=0.75)
+            raise
+
 
 app = typer.Typer(
     add_completion=False,
@@ -76,7 +97,20 @@ def _style(text: str, **kw: Any) -> str:
 
 
 def _use_color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """NO_COLOR (no-color.org) wins, then FORCE_COLOR; a dumb terminal or a pipe gets none."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it from here: relative when below the current folder."""
+    try:
+        return path.absolute().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _version(value: bool) -> None:
@@ -151,7 +185,7 @@ def _jobs(jobs: int | None) -> int:
     return jobs
 
 
-@app.command()
+@app.command(cls=Command)
 def check(
     paths: PathsArg = None,
     output_format: Annotated[
@@ -229,7 +263,7 @@ def check(
     raise typer.Exit(outcome.exit_code)
 
 
-@app.command()
+@app.command(cls=Command)
 def classify(
     paths: PathsArg = None,
     explain: Annotated[
@@ -265,7 +299,7 @@ def classify(
         typer.echo(report.classification_text(results, classes, explain), nl=False)
 
 
-@app.command()
+@app.command(cls=Command)
 def status(
     root_arg: Annotated[
         Path | None,
@@ -330,7 +364,13 @@ def status(
         old = (existing or "").splitlines(keepends=True)
         diff = difflib.unified_diff(old, document.splitlines(keepends=True), f"a/{rel}", f"b/{rel}")
         typer.echo("".join(escape.printable_line(line) for line in diff), nl=False)
-        note(f"{rel} is out of date: run `safety-lint status --write`")
+        import shlex
+
+        again = ["safety-lint", "status", "--write"]
+        again += [str(root_arg)] if root_arg else []
+        again += ["--path", path] if path else []
+        again += ["--config", str(config_path)] if config_path else []
+        note(f"{rel} is out of date: run `{shlex.join(again)}`")
         raise typer.Exit(EXIT_FINDINGS)
     _write(target, document.encode("utf-8"), root)
     note(f"wrote {rel}")
@@ -347,10 +387,12 @@ class SafetyClass(str, Enum):
     read_only = "read-only"
 
 
-@app.command()
+@app.command(cls=Command)
 def new(
-    kind: Annotated[Kind, typer.Argument(help="command or agent")],
-    name: Annotated[str, typer.Argument(help="Name, kebab-case (e.g. dataset-backfill).")],
+    kind: Annotated[Kind, typer.Argument(metavar="command|agent", help="What to write.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Name, kebab-case (e.g. dataset-backfill).")
+    ],
     cls: Annotated[SafetyClass, typer.Option("--class", help="The file's safety class.")],
     directory: Annotated[
         Path | None,
@@ -390,10 +432,64 @@ def new(
         create_new(target, text.encode("utf-8"))
     except FileProblem as err:
         fail(str(err))
-    note(f"wrote {target}")
+    note(f"wrote {_shown(target)}")
 
 
-@app.command("config")
+@app.command("init", cls=Command)
+def init_command(
+    root: Annotated[
+        Path | None, typer.Argument(metavar="[ROOT]", help="Repository root (default: git top).")
+    ] = None,
+    pyproject: Annotated[
+        bool,
+        typer.Option("--pyproject", help="Append [tool.safety-lint] to pyproject.toml instead."),
+    ] = False,
+) -> None:
+    """Write a commented configuration from what the repository holds; print the pre-commit
+    and CI snippets. Never overwrites without asking."""
+    from .discover import default_root
+    from .fsutil import WriteError, atomic_write
+    from .init import CONFIG_NAME, render_toml, render_yaml, self_source, snippets, survey
+    from .rulepack import RulePackError, default_pack
+
+    if root is not None and not root.is_dir():
+        fail(f"{root}: not a directory")
+    root = root or default_root(Path.cwd())
+    try:
+        found = survey(root, default_pack())
+    except RulePackError as err:
+        fail(str(err))
+    if pyproject:
+        target = root / "pyproject.toml"
+        try:
+            existing = target.read_bytes() if target.exists() else b""
+        except OSError as err:
+            fail(f"{target}: cannot read: {err}")
+        if b"[tool.safety-lint]" in existing:
+            fail(f"{_shown(target)} already has [tool.safety-lint]; not changed")
+        newline = b"\r\n" if b"\r\n" in existing else b"\n"
+        table = render_toml(found).encode("utf-8").replace(b"\n", newline)
+        if existing:  # appended after one blank line; the file's own lines stay as they are
+            existing += b"" if existing.endswith(newline) else newline
+            table = newline + table
+        data = existing + table
+    else:
+        target = root / CONFIG_NAME
+        data = render_yaml(found).encode("utf-8")
+    replace = False
+    if not pyproject and (target.exists() or target.is_symlink()):
+        if not sys.stdin.isatty() or not typer.confirm(f"{_shown(target)} exists; overwrite it?"):
+            fail(f"{_shown(target)} exists; not overwritten")
+        replace = True
+    try:
+        atomic_write(target, data, exclusive=not replace and not target.exists())
+    except WriteError as err:
+        fail(str(err))
+    typer.echo(f"wrote {_shown(target)}", err=True)
+    typer.echo(snippets(self_source()), nl=False)
+
+
+@app.command("config", cls=Command)
 def config_command(
     root: Annotated[Path | None, typer.Argument(metavar="[ROOT]", help="Repository root.")] = None,
     config_path: ConfigOpt = None,
@@ -406,11 +502,13 @@ def config_command(
     if root is not None and not root.is_dir():
         fail(f"{root}: not a directory")
     root, _, config, pack = _prepare([root] if root else [], None, config_path)
+    for note in config.notes:  # two configuration files: which one this is
+        typer.echo(note, err=True)
     folders = [bundled_rules_dir(), *config.rule_folders]
     typer.echo(effective(config, core_documents(pack, config), folders), nl=False)
 
 
-@app.command("rules")
+@app.command("rules", cls=Command)
 def rules_command(config_path: ConfigOpt = None) -> None:
     """List every rule: code, name, severity, what it applies to."""
     from .ruledoc import rules_table
@@ -419,22 +517,19 @@ def rules_command(config_path: ConfigOpt = None) -> None:
     typer.echo(_printable_lines(rules_table(pack)), nl=False)
 
 
-@app.command("explain")
+@app.command("explain", cls=Command)
 def explain_command(
     rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. PS101 or three-questions.")],
     config_path: ConfigOpt = None,
 ) -> None:
     """Print a rule's documentation: what it checks, why, how to fix, an example."""
-    import difflib
 
     from .ruledoc import explain
 
     _, _, _, pack = _prepare([], Path.cwd(), config_path)
     found = pack.find(rule)
     if found is None:
-        names = [r.name for r in pack.rules] + [r.code for r in pack.rules]
-        close = difflib.get_close_matches(rule, names, n=1)
-        fail(f"unknown rule '{rule}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+        fail(f"unknown rule '{rule}'{pack.did_you_mean(rule)}")
     typer.echo(_printable_lines(explain(found, pack)), nl=False)
 
 

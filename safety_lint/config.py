@@ -65,6 +65,9 @@ class Config:
     external_agents: list[str] = field(default_factory=list)  # agents outside the repository
     status: StatusConfig = field(default_factory=StatusConfig)
     set_keys: set[str] = field(default_factory=set)  # keys the file set (the rest are defaults)
+    frontmatter_keys: list[str] = field(default_factory=list)  # the team's own frontmatter keys
+    notes: list[str] = field(default_factory=list)  # said once on stderr (which file is used)
+    lines: dict[str, int] = field(default_factory=dict)  # "severity.PS101" -> line in the file
 
 
 KEYS = (
@@ -81,8 +84,15 @@ KEYS = (
     "rules",
     "status",
     "external-agents",
+    "frontmatter-keys",
 )
 STATUS_KEYS = ("path", "phases", "priorities")
+
+
+def _line_of_value(text: str, value: str) -> int:
+    """The line where a value (a rule name in a list or map) is first written."""
+    m = re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def _line_of(text: str, key: str) -> int:
@@ -120,6 +130,7 @@ def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = No
     config.include = c.strings(data, "include")
     config.exclude = c.strings(data, "exclude")
     config.external_agents = c.strings(data, "external-agents")
+    config.frontmatter_keys = c.strings(data, "frontmatter-keys")
     severity = data.get("severity", {})
     if not isinstance(severity, dict):
         raise c.fail("severity", "'severity' maps rule codes or names to error or warning")
@@ -136,6 +147,13 @@ def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = No
     config.fail_on = fail_on
     config.select = c.strings(data, "select")
     config.ignore = c.strings(data, "ignore")
+    for key, names in (
+        ("select", config.select),
+        ("ignore", config.ignore),
+        ("severity", config.severity),
+    ):
+        for name in names:
+            config.lines[f"{key}.{name}"] = _line_of_value(text, name)
     if "core-documents" in data:
         config.core_documents = c.strings(data, "core-documents")
         for doc in config.core_documents:
@@ -237,7 +255,8 @@ def _load_yaml(path: Path, bound: Path | None, rules_bound: Path) -> Config:
     return parse_config(path, data or {}, text, rules_bound)
 
 
-def _load_pyproject(path: Path, bound: Path | None, rules_bound: Path) -> Config | None:
+def _pyproject_section(path: Path, bound: Path | None) -> tuple[Any, str]:
+    """`[tool.safety-lint]` of a pyproject.toml (None when absent) and the file's text."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # Python 3.10
@@ -250,7 +269,11 @@ def _load_pyproject(path: Path, bound: Path | None, rules_bound: Path) -> Config
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
     except (ValueError, RecursionError) as err:  # an integer of 5,000 digits, deep nesting
         raise ConfigError(f"{path}: TOML value cannot be read: {str(err)[:200]}") from None
-    section = data.get("tool", {}).get("safety-lint")
+    return data.get("tool", {}).get("safety-lint"), text
+
+
+def _load_pyproject(path: Path, bound: Path | None, rules_bound: Path) -> Config | None:
+    section, text = _pyproject_section(path, bound)
     if section is None:
         return None
     return parse_config(path, section, text, rules_bound)
@@ -267,9 +290,23 @@ def _search_folders(root: Path) -> list[Path]:
     return [root]
 
 
+def _found(folder: Path, bound: Path) -> list[Path]:
+    """The configuration files of one folder, in the order they win (a symlink counts, so
+    that one leading out of the repository is refused, not skipped)."""
+    found = [
+        folder / n for n in (".safety-lint.yaml", ".safety-lint.yml") if os.path.lexists(folder / n)
+    ]
+    pyproject = folder / "pyproject.toml"
+    if os.path.lexists(pyproject) and _pyproject_section(pyproject, bound)[0] is not None:
+        found.append(pyproject)
+    return found
+
+
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The nearest configuration at or above the root (within its work tree), or the
-    defaults. Rule folders must lie inside that work tree, or beside an explicit --config."""
+    """The nearest configuration at or above the root (within its git work tree), or the
+    defaults. Two in one folder: the first of .safety-lint.yaml, .safety-lint.yml,
+    pyproject.toml wins, and a note says so. Rule folders must lie inside the work tree, or
+    beside an explicit --config."""
     try:
         if explicit is not None:
             if not os.path.lexists(explicit):
@@ -282,15 +319,29 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         folders = _search_folders(root)
         bound = folders[-1]
         for folder in folders:
-            for name in (".safety-lint.yaml", ".safety-lint.yml"):
-                if os.path.lexists(folder / name):
-                    return _load_yaml(folder / name, bound, bound)
-            if os.path.lexists(folder / "pyproject.toml"):
-                found = _load_pyproject(folder / "pyproject.toml", bound, bound)
-                if found is not None:
-                    return found
+            files = _found(folder, bound)
+            if not files:
+                continue
+            used = files[0]
+            config = (
+                _load_pyproject(used, bound, bound)
+                if used.name == "pyproject.toml"
+                else _load_yaml(used, bound, bound)
+            )
+            assert config is not None  # _found listed it because it has the section
+            for other in files[1:]:
+                what = (
+                    f"{other.name} [tool.safety-lint]"
+                    if other.name == "pyproject.toml"
+                    else other.name
+                )
+                config.notes.append(
+                    f"{folder}: both {used.name} and {what}; using {used.name}, {what} is ignored"
+                )
+            return config
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read configuration: {err}") from None
+        why = err.strerror if isinstance(err, OSError) and err.strerror else err
+        raise ConfigError(f"cannot read configuration: {why}") from None
     return Config()
 
 
@@ -310,6 +361,7 @@ def effective(config: Config, core_documents: list[str], rule_folders: list[Path
         ("fail-on", config.fail_on),
         ("core-documents", core_documents),
         ("external-agents", config.external_agents),
+        ("frontmatter-keys", config.frontmatter_keys),
         ("max-file-size", config.max_file_size),
         ("rules", [str(p) for p in rule_folders]),
         (

@@ -265,7 +265,11 @@ def _keep_owner(fd: int, path: Path, st: os.stat_result) -> None:
 
 
 def atomic_write(
-    path: Path, data: bytes, root: Path | None = None, expected: bytes | None = None
+    path: Path,
+    data: bytes,
+    root: Path | None = None,
+    expected: bytes | None = None,
+    exclusive: bool = False,
 ) -> None:
     """Replace `path` with `data` so a reader sees the old or the new file, never half of one.
 
@@ -273,7 +277,11 @@ def atomic_write(
     the owner cannot be kept). A new file gets the usual mode (0666 less the umask). The folder
     must exist: a typo in a path is an error, not a new folder. With `root`, the folder must
     lie inside it. With `expected`, the file must still hold exactly those bytes when it is
-    replaced (it was read, then changed or deleted: not written)."""
+    replaced (it was read, then changed or deleted: not written). `exclusive`: create only,
+    never replace, even under a race (see create_new)."""
+    if exclusive:
+        create_new(path, data)
+        return
     parent = path.parent
     if root is not None and not is_inside(_real(parent), _real(root)):
         raise WriteError(f"{path}: leads outside the repository root; not written")

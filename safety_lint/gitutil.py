@@ -45,9 +45,9 @@ def changed_files(root: Path, ref: str) -> list[Path]:
     shown = printable(ref)
     where = _git(["rev-parse", "--show-toplevel"], root)
     if where.returncode != 0 or not where.stdout.strip():
+        # Outside a repository git's own message comes with advice: one line of ours instead.
         raise GitError(
-            f"--changed-since {shown}: {printable(str(root))} is not in a git repository"
-            f" (git says: {_first_line(where)})"
+            f"--changed-since {shown}: {printable(str(root))} is not inside a git repository"
         )
     top = Path(os.fsdecode(where.stdout.rstrip(b"\n")))
     verify = _git(
@@ -55,7 +55,7 @@ def changed_files(root: Path, ref: str) -> list[Path]:
     )
     commit = verify.stdout.decode("ascii", "replace").strip()
     if verify.returncode != 0 or not commit:
-        raise GitError(f"--changed-since {shown}: not a commit in this repository")
+        raise GitError(f"--changed-since {shown}: no such commit, branch or tag in this repository")
     commands = (
         ["diff", "--name-only", "-z", "--diff-filter=d", "--no-renames", commit, "--"],
         ["ls-files", "-z", "--others", "--exclude-standard"],

@@ -146,6 +146,7 @@ class Violation:
     column: int
     message: str
     fixable: bool = False  # `check --fix` can insert what is missing
+    end_line: int = 0  # the last line the finding is about (a whole section), 0: just `line`
 
 
 @dataclass
@@ -159,3 +160,4 @@ class FileResult:
     status: Status
     met: list[str]
     violations: list[Violation]
+    missing: bool = False  # a core document that does not exist (not counted as checked)

@@ -23,6 +23,7 @@ from .model import (
     is_class,
 )
 from .patterns import compile_error, compile_pattern
+from .sectionfix import SectionFix, check_fix, read_fix
 
 T = TypeVar("T", bound=str)
 
@@ -56,6 +57,7 @@ class SectionSpec:
     id: str
     heading: str
     level: int
+    fix: SectionFix | None = None  # None: a missing section is for the author to write
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class RulePack:
     classification: dict[str, Any]
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
+    required_documents: list[str] = field(default_factory=list)  # even when unconfigured
     classification_trusted: bool = True  # no team rule file changed `classification`
 
     def find(self, key: str) -> Rule | None:
@@ -114,6 +117,12 @@ class RulePack:
         return next(
             (r for r in self.rules if key in (r.code, r.name) or key.upper() == r.code), None
         )
+
+    def did_you_mean(self, key: str) -> str:
+        """`; did you mean 'three-questions'?` for a near miss of a rule name or code, else ''."""
+        names = [r.name for r in self.rules] + [r.code for r in self.rules]
+        close = difflib.get_close_matches(key if "-" in key else key.upper(), names, n=1)
+        return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _line(node: Any, key: str | int | None = None) -> int:
@@ -356,7 +365,15 @@ def _load_file(path: Path, with_lines: bool, folder: Path, trusted: bool) -> Any
         raise RulePackError(f"{path}: cannot read rule file: {err}") from None
 
 
-TOP_KEYS = ("sections", "rules", "core-documents", "classification", "templates", "status")
+TOP_KEYS = (
+    "sections",
+    "rules",
+    "core-documents",
+    "required-core-documents",
+    "classification",
+    "templates",
+    "status",
+)
 
 
 def load_pack(folders: Iterable[Path]) -> RulePack:
@@ -384,19 +401,25 @@ def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePa
         docs.append((_Reader(path, trusted), data))
     sections: dict[str, SectionSpec] = {}
     core: list[str] = []
+    required: list[str] = []
+    fixes: list[tuple[_Reader, Any, str, SectionFix]] = []
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
     classification_trusted = True
     for r, data in docs:
         for sid, spec in (data.get("sections") or {}).items():
-            r.keys(spec, ("heading", "level"), ("heading", "level"), f"section '{sid}'")
+            r.keys(spec, ("heading", "level", "fix"), ("heading", "level"), f"section '{sid}'")
             level = spec["level"]
             if not isinstance(level, int) or not 1 <= level <= 6:
                 raise r.fail(spec, "level", "'level' must be 1 to 6")
-            sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level)
+            fix = read_fix(r, spec["fix"], str(sid)) if "fix" in spec else None
+            sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level, fix)
+            if fix is not None:
+                fixes.append((r, spec, str(sid), fix))
         if "core-documents" in data:
             core.extend(r.strings(data, "core-documents"))
+        required.extend(r.strings(data, "required-core-documents"))
         if "classification" in data:
             classification.update(_plain(data["classification"]))
             classification_trusted = classification_trusted and r.trusted
@@ -420,8 +443,21 @@ def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePa
                 seen[key] = rule.source
             rules.append(rule)
     rules.sort(key=lambda rule: rule.code)
+    by_name = {rule.name: rule for rule in rules}
+    for r, spec, sid, fix in fixes:
+        check_fix(r, spec["fix"], sid, fix, templates, by_name)
+    for doc in required:
+        if doc not in core:
+            raise RulePackError(f"required core document '{doc}' is not in core-documents")
     return RulePack(
-        rules, sections, core, classification, templates, status, classification_trusted
+        rules,
+        sections,
+        core,
+        classification,
+        templates,
+        status,
+        required,
+        classification_trusted=classification_trusted,
     )
 
 

@@ -32,37 +32,102 @@ class UsageError(Exception):
 @dataclass(frozen=True)
 class Setup:
     root: Path
-    paths: list[Path]
+    paths: list[Path]  # empty: the whole repository
     config: Config
     pack: RulePack
+    missing_defaults: list[str] = field(default_factory=list)  # unconfigured: not checked
+
+
+def root_for_folder(folder: Path) -> Path:
+    """A folder argument's repository root, found as for files: the nearest folder at or above
+    it that holds `.claude/` or `CLAUDE.md`, not above its git top level; else that top level,
+    else the folder itself (like `ruff check src/`)."""
+    folder = folder.absolute()
+    top = default_root(folder)
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".claude").is_dir() or (candidate / "CLAUDE.md").is_file():
+            return candidate
+        if candidate == top:
+            break
+    return top
 
 
 def prepare(
     paths: Sequence[Path], root: Path | None, config_path: Path | None, cwd: Path | None = None
 ) -> Setup:
-    """Resolve root, configuration and rule pack for the given paths."""
+    """Resolve root, configuration and rule pack for the given paths. One folder that is its
+    repository's root is a whole-repository run; any other folder is linted below it."""
     cwd = cwd or Path.cwd()
     paths = list(paths)
     if root is None:
         if len(paths) == 1 and paths[0].is_dir():
-            root, paths = paths[0], []
+            root = root_for_folder(paths[0])
         elif paths:
             root = root_for_files(paths, cwd)
         else:
             root = default_root(cwd)
     elif not root.is_dir():
         raise UsageError(f"{root}: root is not a directory")
+    if len(paths) == 1 and paths[0].is_dir() and paths[0].absolute() == root.absolute():
+        root, paths = paths[0], []  # the root as given, so paths print as the user wrote them
     try:
         config = load_config(root, config_path)
         pack = default_pack(tuple(config.rule_folders))
     except (ConfigError, RulePackError) as err:
         raise UsageError(str(err)) from None
+    pack = team_pack(pack, config)
+    missing: list[str] = []
+    if config.source is None and config.core_documents is None:
+        # Never configured: most of the bundled list is one example team's. Check the ones
+        # present, and the required ones (CLAUDE.md) when this looks like a Claude Code
+        # repository at all; name the rest once.
+        claude = (root / ".claude").is_dir()
+        wanted = [
+            d
+            for d in pack.core_documents
+            if (root / d).is_file() or (claude and d in pack.required_documents)
+        ]
+        missing = [d for d in pack.core_documents if d not in wanted]
+        config.core_documents = wanted
     docs = core_documents(pack, config)
     for p in paths:
         # A missing command, agent or core document is that file's PS001; anything else is a typo.
         if not p.exists() and not p.is_symlink() and kind_of(relative(p, root), docs) is None:
             raise UsageError(f"{p}: no such file or directory")
-    return Setup(root, paths, config, pack)
+    return Setup(root, paths, config, pack, missing)
+
+
+def team_pack(pack: RulePack, config: Config) -> RulePack:
+    """The pack with what the configuration adds to it: the team's own frontmatter keys."""
+    if not config.frontmatter_keys:
+        return pack
+    rules = [
+        replace(
+            r, options={**r.options, "also": [*r.options.get("also", []), *config.frontmatter_keys]}
+        )
+        if r.check == "frontmatter-keys"
+        else r
+        for r in pack.rules
+    ]
+    return replace(pack, rules=rules)
+
+
+def adoption_notes(setup: Setup) -> list[str]:
+    """What a whole-repository run of a repository that never configured the tool should know,
+    said once."""
+    notes = []
+    if not (setup.root / ".claude").is_dir():
+        notes.append(
+            f"no .claude/ folder in {setup.root}: no commands or agents to check "
+            "(is this the repository root? `--root DIR` sets it)"
+        )
+    if setup.missing_defaults:
+        notes.append(
+            "no configuration found; core documents not in this repository, not checked: "
+            + ", ".join(setup.missing_defaults)
+            + " (`safety-lint init` writes a configuration that lists yours)"
+        )
+    return notes
 
 
 def split(values: Sequence[str]) -> frozenset[str]:
@@ -73,18 +138,28 @@ def split(values: Sequence[str]) -> frozenset[str]:
 def make_selector(
     pack: RulePack, config: Config, select: Sequence[str] = (), ignore: Sequence[str] = ()
 ) -> Selector:
-    """The rules of the run: the command line's `--select` wins over the configuration's."""
+    """The rules of the run: the command line's `--select` wins over the configuration's.
+    An unknown name says where it was written and what it is close to."""
 
-    def code(key: str) -> str:
+    def code(key: str, where: str) -> str:
         rule = pack.find(key)
         if rule is None:
-            where = f" (in {config.source})" if config.source else ""
-            raise UsageError(f"unknown rule '{key}'{where} (see `safety-lint rules`)")
+            if where.startswith("--"):
+                at = f"{where}: "
+            else:
+                at = f"{config.source}:{config.lines.get(f'{where}.{key}', 1)}: '{where}': "
+            raise UsageError(
+                f"{at}unknown rule '{key}'{pack.did_you_mean(key)} (see `safety-lint rules`)"
+            )
         return rule.code
 
-    chosen = frozenset(code(k) for k in split(select) or config.select)
-    ignored = frozenset(code(k) for k in split(ignore) | frozenset(config.ignore))
-    severity = {code(k): v for k, v in config.severity.items()}
+    chosen = frozenset(code(k, "--select") for k in split(select)) or frozenset(
+        code(k, "select") for k in config.select
+    )
+    ignored = frozenset(code(k, "--ignore") for k in split(ignore)) | frozenset(
+        code(k, "ignore") for k in config.ignore
+    )
+    severity = {code(k, "severity"): v for k, v in config.severity.items()}
     return Selector(chosen, ignored, severity, config.require_reason)
 
 
@@ -122,11 +197,15 @@ class CheckOutcome:
 
 
 def _from_here(results: list[FileResult], root: Path, cwd: Path) -> list[FileResult]:
-    """Paths as seen from the current folder."""
-    rel = os.path.relpath(root.absolute(), cwd)
-    if rel == "." or rel.startswith(".."):
+    """Paths as seen from the current folder, so they can be clicked: `../.claude/...` from a
+    subfolder of the root, `repo/.claude/...` from above it, absolute from anywhere else."""
+    root, cwd = root.absolute(), cwd.absolute()
+    if root == cwd:
         return results
-    prefix = Path(rel).as_posix() + "/"
+    if root.is_relative_to(cwd) or cwd.is_relative_to(root):
+        prefix = Path(os.path.relpath(root, cwd)).as_posix() + "/"
+    else:
+        prefix = root.as_posix().rstrip("/") + "/"
     return [replace(r, path=prefix + r.path) for r in results]
 
 
@@ -183,12 +262,19 @@ def _formats(request: CheckRequest) -> list[str]:
     return formats
 
 
-def failing(results: Sequence[FileResult], fail_on: Severity) -> bool:
-    """Whether the run fails: a file that does not pass, or with `fail_on` warning, any
-    violation at all."""
-    if any(r.status != "pass" for r in results):
-        return True
-    return fail_on == "warning" and any(r.violations for r in results)
+def apply_fail_on(results: Sequence[FileResult], fail_on: Severity) -> list[FileResult]:
+    """With `fail_on` warning, a file with warnings fails: every report (text counts, JSON
+    status, JUnit failures) then agrees with the exit code."""
+    if fail_on == "error":
+        return list(results)
+    return [
+        replace(r, status="fail") if r.status == "pass" and r.violations else r for r in results
+    ]
+
+
+def failing(results: Sequence[FileResult]) -> bool:
+    """Whether the run fails: a file that does not pass."""
+    return any(r.status != "pass" for r in results)
 
 
 def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) -> CheckOutcome:
@@ -227,9 +313,18 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
         if not paths:
             say(f"no files changed since {request.changed_since}")
             return outcome
+    for line in setup.config.notes:
+        say(line)
+    if not paths and request.changed_since is None:
+        for line in adoption_notes(setup):
+            say(line)
     selection = select_files(root, paths, pack, config, changed=request.changed_since is not None)
     for path, message in selection.problems:
         say(f"{path}: {message}")
+    if paths and not selection.targets:
+        # Named files, none of them ours: say so rather than "0 files checked".
+        for rel in sorted(set(selection.skipped)):
+            say(f"{rel}: not a command, agent, skill or core document; not checked")
     run = lint(selection, pack, config, selector, request.jobs)
     if request.fix or request.diff:
         fixed = _fix(run, pack, config, selector, request, say, outcome)
@@ -253,6 +348,8 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
         outcome.results = results
         if hidden:
             say(f"{hidden} violations in the baseline not shown")
+    results = apply_fail_on(results, fail_on)
+    outcome.results = results
     results, printable, shown = _views(results, root, cwd)
 
     def view(fmt: str) -> list[FileResult]:
@@ -273,7 +370,7 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
         summary = request.step_summary
         with open(summary, "a", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(step_summary(printable))
-    outcome.exit_code = EXIT_FINDINGS if failing(results, fail_on) else EXIT_CLEAN
+    outcome.exit_code = EXIT_FINDINGS if failing(results) else EXIT_CLEAN
     return outcome
 
 

@@ -248,7 +248,7 @@ def test_3_changed_since_ref_is_never_an_option(repo: Path, ref: str) -> None:
     before = snapshot(repo)
     out = run(repo, "check", f"--changed-since={ref}")
     assert out.returncode == 2
-    assert ref in out.stderr and "not a commit" in out.stderr
+    assert ref in out.stderr and "no such commit" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert snapshot(repo) == before
 
@@ -256,7 +256,7 @@ def test_3_changed_since_ref_is_never_an_option(repo: Path, ref: str) -> None:
 def test_3_outside_git_one_line_of_ours(repo: Path) -> None:
     out = run(repo, "check", "--changed-since", "HEAD", "--root", ".")
     assert out.returncode == 2
-    assert "not in a git repository" in out.stderr
+    assert "not inside a git repository" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert "hint" not in out.stderr.lower()
 
