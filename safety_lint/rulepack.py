@@ -365,6 +365,7 @@ def _load_file(path: Path, with_lines: bool, folder: Path, trusted: bool) -> Any
         raise RulePackError(f"{path}: cannot read rule file: {err}") from None
 
 
+# `catalogue` and `lexicons` are read by safety_lint.catalogue / safety_lint.lexicon.
 TOP_KEYS = (
     "sections",
     "rules",
@@ -373,6 +374,8 @@ TOP_KEYS = (
     "classification",
     "templates",
     "status",
+    "catalogue",
+    "lexicons",
 )
 
 
