@@ -459,6 +459,9 @@ CASES: dict[str, tuple[str, str, int, list[str], list[str]]] = {
             "You do not need production confirmation, because you only read logs and metrics.",
             "No production confirmation is required: this agent only writes documentation.",
             "As a read-only agent, it never asks for production confirmation.",
+            # "not require …: it makes no … changes" is two statements, not a double negative.
+            "It performs read-only analysis and does not require production confirmation: it "
+            "makes no infrastructure changes.",
         ],
         [
             "**IMPORTANT**: This read-only agent still requires production confirmation.",
