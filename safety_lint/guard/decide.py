@@ -9,17 +9,17 @@ production target needs the protocol; so does one whose target is built at run t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
-from .cache import built, bundled_rules, load_yaml
+from ..record import record
 from .run import Options, decision
 
 # The transcript, protocol and target modules are imported only when a call needs the
 # protocol: most analysed calls do not, and each import costs time before every Bash call.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from ..catalogue import Catalogue
     from .targets import Key
 
@@ -30,7 +30,7 @@ MCP_TARGET_KEYS = frozenset(_MCP_KEYS.split())
 _HIDDEN = ("$", "`")
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     text: str  # the simple command (or the MCP tool)
     what: str  # "kubectl apply", "generic-verb deploy"
@@ -39,12 +39,18 @@ class Finding:
     scope_all: bool
 
 
-@lru_cache(maxsize=4)
+_CATALOGUES: dict[tuple[str, ...], Catalogue] = {}
+
+
 def catalogue(folders: tuple[str, ...] = ()) -> Catalogue:
-    """The built-in catalogue plus the team's (`--rules DIR`), compiled once and kept in the
-    cache: building it from the YAML costs more than the whole decision."""
+    """The built-in catalogue plus the team's (`--rules DIR`), from the cache (building it
+    from the YAML costs more than the whole decision)."""
+    found = _CATALOGUES.get(folders)
+    if found is not None:
+        return found
     from .. import catalogue as module
-    from .. import catalogue_schema, shell
+    from .cache import bundled_rules, load_yaml
+    from .cache import catalogue as cached
 
     builtin = os.path.join(bundled_rules(), "catalogue.yaml")
     team = sorted(
@@ -62,8 +68,14 @@ def catalogue(folders: tuple[str, ...] = ()) -> Catalogue:
         data = load_yaml(builtin)
         return module.load_catalogue([{"catalogue": data["catalogue"]}], [builtin])
 
-    code = [str(m.__file__) for m in (module, catalogue_schema, shell)]
-    return built("catalogue", [builtin, *team, *code], build)
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = [os.path.join(here, name) for name in _CODE]
+    found = _CATALOGUES[folders] = cached([builtin, *team, *code], build)
+    return found
+
+
+# The code that builds the catalogue and reads its cached form: a change to it is a new entry.
+_CODE = ("catalogue.py", "catalogue_schema.py", "record.py", "lazyre.py", "guard/cache.py")
 
 
 def bash_findings(command: str, opts: Options, session_id: str | None = None) -> list[Finding]:

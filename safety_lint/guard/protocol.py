@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import normalize
+from ..lazyre import lazy
+from ..record import record
 from .cache import bundled_rules, load_yaml
 
 VALIDATED, AFFECTS, IMPACT, TOKEN = "validated", "affects", "impact", "token"
@@ -21,11 +21,11 @@ TOKEN_WORD = "PRODUCTION"  # typed exactly, case-sensitive (spec 5)
 YES = ("y", "yes")
 NO = ("n", "no", "not", "nope")
 
-_LEAD = re.compile(r"^\s*(?:[-*+>]|\(?\d{1,2}[.):]|q\d{1,2}[.):]?)\s*", re.I)
-_WORDS = re.compile(r"[a-z]+")
+_LEAD = lazy(r"^\s*(?:[-*+>]|\(?\d{1,2}[.):]|q\d{1,2}[.):]?)\s*", re.I)
+_WORDS = lazy(r"[a-z]+")
 
 
-@dataclass(frozen=True)
+@record
 class Question:
     id: str
     text: str
@@ -43,7 +43,7 @@ def questions() -> dict[str, Question]:
         if len(listed) != len(ids):
             raise ValueError(f"rule {name}: expected {len(ids)} questions, found {len(listed)}")
         for qid, item in zip(ids, listed, strict=True):
-            out.setdefault(qid, Question(qid, item["text"], re.compile(item["pattern"], re.I)))
+            out.setdefault(qid, Question(qid, item["text"], lazy(item["pattern"], re.I)))
     return out
 
 
@@ -58,6 +58,8 @@ def numbered(batch: bool) -> str:
 
 def flat(text: str) -> str:
     """Normalised text of a message (spec 5 normalisation applied line by line)."""
+    from ..text import normalize  # only for a transcript's questions: it compiles patterns
+
     return " ".join(n for n in (normalize(line) for line in text.splitlines()) if n)
 
 
