@@ -12,6 +12,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any, TypeVar
 
     from typing_extensions import dataclass_transform
@@ -29,6 +30,9 @@ FIELDS = "__record_fields__"
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     cls = type(self)
     names: tuple[str, ...] = getattr(cls, FIELDS)
+    if not kwargs and len(args) == len(names):
+        self.__dict__.update(zip(names, args, strict=True))
+        return
     if len(args) > len(names):
         raise TypeError(f"{cls.__name__}() takes {len(names)} arguments, {len(args)} given")
     values = dict(zip(names, args, strict=False))  # the rest by keyword or default
@@ -106,9 +110,28 @@ def replace(obj: T, **changes: Any) -> T:
     return type(obj)(**values)
 
 
-def build(cls: type[T], values: tuple[Any, ...]) -> T:
-    """A record from its field values in order, without the checks of `__init__` (for data a
-    program wrote itself, such as the guard's cache)."""
+def build(cls: type[T], values: Sequence[Any]) -> T:
+    """A record from its first field values in order, the rest defaults, without the checks
+    of `__init__` (for data a program wrote itself, such as the guard's cache). ValueError or
+    KeyError when the values cannot be that record's."""
+    names: tuple[str, ...] = getattr(cls, FIELDS)
+    if len(values) > len(names):
+        raise ValueError(f"{len(values)} values for the {len(names)} fields of {cls.__name__}")
     obj = object.__new__(cls)
-    obj.__dict__.update(zip(getattr(cls, FIELDS), values, strict=True))
+    d = obj.__dict__
+    d.update(zip(names, values, strict=False))
+    for name in names[len(values) :]:
+        d[name] = cls.__dict__[name]
     return obj
+
+
+def trailing_defaults(obj: object) -> int:
+    """How many of the record's last fields hold their default (for a compact stored form)."""
+    cls = type(obj)
+    names = fields(obj)
+    count = 0
+    for name in reversed(names):
+        if name not in cls.__dict__ or obj.__dict__[name] != cls.__dict__[name]:
+            break
+        count += 1
+    return count

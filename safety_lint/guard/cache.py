@@ -1,23 +1,25 @@
 """Rule-pack data in a fast form for the hook: a JSON copy of a YAML file, and the compiled tool
-catalogue as JSON that is read one family at a time.
+catalogue in a form that is read one family at a time.
 
 Importing ruamel.yaml and parsing the pack costs tens of milliseconds, and building the
-catalogue from its data more than the whole decision; reading all of it back (pickle) still
+catalogue from its data more than the whole decision; reading all of it back (a pickle) still
 cost about ten milliseconds, most of it objects and regular expressions a call never uses. The
-catalogue's file is one JSON header line (the catalogue's own lists, which family each tool
-belongs to, where each family's JSON starts and ends) and then the families: a call decodes the
-header and the families of the tools it names, and a regular expression is compiled when it is
-first used.
+catalogue's file holds a header (the catalogue's own lists, which family each tool belongs to,
+where each family is) and then the families, each stored apart: a call decodes the header and
+the families of the tools it names, and a regular expression is compiled when first used.
 
-Every entry is keyed by the size and CRC-32 of the files it was built from (the YAML and the
-code that builds and reads it), the package version and the Python version. An entry is read
-only from a folder and file owned by this user and writable by nobody else; one that cannot be
-read, does not parse or belongs to other files is ignored and rebuilt; one that cannot be
-written is simply not kept. Only the standard library's `json`, `os` and `zlib` are imported."""
+Every entry is keyed by the size and CRC-32 of the rule files it was made from, the size and
+modification time of the code that makes and reads it, the package version and the Python
+version; the key is stored in the entry and compared. An entry is read only from a folder and
+file owned by this user and writable by nobody else, and its parts carry CRC-32s; one that
+cannot be read, does not parse, is damaged or belongs to other files is ignored and rebuilt;
+one that cannot be written is simply not kept. Only `json`, `marshal`, `os` and `zlib` are
+imported."""
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import re
 import sys
@@ -27,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from .. import __version__
 from ..catalogue import Catalogue, Condition, Family, Rule
 from ..lazyre import LazyPattern, lazy
-from ..record import build, fields
+from ..record import build, fields, trailing_defaults
 from .run import cache_dir
 
 TYPE_CHECKING = False
@@ -54,13 +56,17 @@ def bundled_rules() -> str:
     raise FileNotFoundError("the bundled rule pack is missing (safety_lint/rules)")
 
 
-def fingerprint(sources: Sequence[str]) -> str:
-    """What an entry was built from: format, versions, and each source's size and CRC-32."""
+def fingerprint(sources: Sequence[str], code: Sequence[str] = ()) -> str:
+    """What an entry was built from: the format, the versions, each source's size and CRC-32,
+    and the size and modification time of the code that builds it (as Python keys bytecode)."""
     parts = [str(FORMAT), __version__, sys.version]
     for source in sources:
         with open(source, "rb") as handle:
             data = handle.read()
         parts.append(f"{len(data)}:{zlib.crc32(data):08x}")
+    for path in code:
+        st = os.stat(path)
+        parts.append(f"{st.st_size}:{st.st_mtime_ns}")
     return " ".join(parts)
 
 
@@ -136,81 +142,78 @@ def load_yaml(path: str) -> Any:
 
 
 # --- the tool catalogue --------------------------------------------------------------------------
+# Stored with `marshal` (tuples, frozensets, strings, numbers): reading it back is one C call and
+# a walk that only turns the tagged tuples into records and lazy patterns. A record or pattern is
+# a tuple starting with Ellipsis, which no YAML value is.
+_MAGIC = b"SLGC"
+
+
 def _plain(value: object) -> Any:
-    """A catalogue value as JSON: lists tagged t(uple), s(et), p(attern), r(ecord)."""
-    if value is None or isinstance(value, (str, int)):
+    if value is None or isinstance(value, (str, int, frozenset)):
         return value
     if isinstance(value, tuple):
-        return ["t", *(_plain(v) for v in value)]
-    if isinstance(value, frozenset):
-        return ["s", *sorted(_plain(v) for v in value)]
+        return tuple(_plain(v) for v in value)
     if isinstance(value, (LazyPattern, re.Pattern)) and isinstance(value.pattern, str):
-        return ["p", value.pattern, value.flags]
+        return (..., "", value.pattern, value.flags)
     name = type(value).__name__
     if _RECORDS.get(name) is type(value):
-        return ["r", name, *(_plain(getattr(value, f)) for f in fields(value))]
+        names = fields(value)
+        kept = names[: len(names) - trailing_defaults(value)]  # defaults are not stored
+        return (..., name, *(_plain(getattr(value, f)) for f in kept))
     raise TypeError(f"a {name} cannot be cached")
 
 
 def _value(item: Any) -> Any:
-    """The inverse of _plain; Corrupt (or KeyError, TypeError...) for anything it did not write."""
-    kind = type(item)
-    if kind is list:
-        tag = item[0]
-        if tag == "t":
-            return tuple([_value(v) for v in item[1:]])
-        if tag == "s":
-            return frozenset([_value(v) for v in item[1:]])
-        if tag == "p" and len(item) == 3 and type(item[1]) is str and type(item[2]) is int:
-            return lazy(item[1], item[2])
-        if tag == "r":
-            cls = _RECORDS[item[1]]
-            values = [_value(v) for v in item[2:]]
-            if len(values) != len(fields(cls)):
-                raise Corrupt(f"a {item[1]} with {len(values)} fields")
-            return build(cls, tuple(values))
-        raise Corrupt(f"unknown tag {tag!r}")
-    if item is None or kind is str or kind is int or kind is bool:
+    """The inverse of _plain (KeyError, ValueError, TypeError... for what it did not write)."""
+    if type(item) is not tuple:
         return item
-    raise Corrupt(f"unexpected {kind.__name__}")
+    if item and item[0] is ...:
+        name = item[1]
+        if name == "":
+            if type(item[2]) is not str or type(item[3]) is not int:
+                raise TypeError("a pattern")
+            return lazy(item[2], item[3])
+        return build(_RECORDS[name], [_value(v) for v in item[2:]])
+    for v in item:
+        if type(v) is tuple:
+            return tuple([_value(v) for v in item])
+    return item  # strings only: as stored
 
 
-def encode(catalogue: Catalogue) -> bytes:
-    """The catalogue's cache file: a header line, then each family's JSON."""
-    families: dict[str, bytes] = {}
-    for family in catalogue.families:
-        families[family.id] = json.dumps(_plain(family), ensure_ascii=False).encode("utf-8")
-    spans: dict[str, list[int]] = {}
+def encode(catalogue: Catalogue, key: str) -> bytes:
+    """The catalogue's cache file: magic, the header's size and CRC-32, the header (the lists,
+    tool -> family, the tool patterns, where each family is and its CRC-32), the families."""
+    blobs = {f.id: marshal.dumps(_plain(f)) for f in catalogue.families}
+    spans: dict[str, tuple[int, int, int]] = {}
     offset = 0
-    for fid, data in families.items():
-        spans[fid] = [offset, offset + len(data)]
-        offset += len(data)
-    header = {
-        "lists": {
-            f: _plain(getattr(catalogue, f)) for f in fields(catalogue) if f not in _LAZY_FIELDS
-        },
-        "tools": {tool: family.id for tool, family in catalogue.by_tool.items()},
-        "patterns": [[_plain(p), family.id] for p, family in catalogue.tool_patterns],
-        "families": spans,
-    }
-    line = json.dumps(header, ensure_ascii=False).encode("utf-8")
-    return line + b"\n" + b"".join(families.values())
+    for fid, blob in blobs.items():
+        spans[fid] = (offset, offset + len(blob), zlib.crc32(blob))
+        offset += len(blob)
+    lists = {f: _plain(getattr(catalogue, f)) for f in fields(catalogue) if f not in _LAZY_FIELDS}
+    tools = {tool: family.id for tool, family in catalogue.by_tool.items()}
+    patterns = tuple((_plain(p), family.id) for p, family in catalogue.tool_patterns)
+    head = marshal.dumps((key, lists, tools, patterns, spans))
+    size = len(head).to_bytes(4, "little") + zlib.crc32(head).to_bytes(4, "little")
+    return _MAGIC + size + head + b"".join(blobs.values())
 
 
 class _Families:
     """A cached catalogue's families, each decoded when it is first needed."""
 
-    def __init__(self, body: bytes, spans: dict[str, list[int]]) -> None:
+    def __init__(self, body: bytes, spans: dict[str, tuple[int, int, int]]) -> None:
         self.body, self.spans = body, spans
         self.built: dict[str, Family] = {}
 
     def get(self, fid: str) -> Family:
         family = self.built.get(fid)
         if family is None:
-            start, end = self.spans[fid]
-            family = _value(json.loads(self.body[start:end]))
+            start, end, crc = self.spans[fid]
+            blob = self.body[start:end]
+            if zlib.crc32(blob) != crc:
+                raise Corrupt(f"the cached catalogue's family {fid} is damaged")
+            family = _value(marshal.loads(blob))
             if not isinstance(family, Family) or family.id != fid:
-                raise Corrupt(f"family {fid}")
+                raise Corrupt(f"the cached catalogue's family {fid} is damaged")
             self.built[fid] = family
         return family
 
@@ -262,43 +265,46 @@ class _ToolPatterns(Sequence[tuple[re.Pattern[str], Family]]):
         return len(self.items)
 
 
-def decode(data: bytes) -> Catalogue:
-    end = data.index(b"\n")
-    header = json.loads(data[:end])
-    families = _Families(data[end + 1 :], header["families"])
-    lists = {name: _value(item) for name, item in header["lists"].items()}
-    patterns = [(_value(p), str(fid)) for p, fid in header["patterns"]]
-    if not all(isinstance(p, LazyPattern) and fid in families.spans for p, fid in patterns):
+def decode(data: bytes, key: str) -> Catalogue:
+    """The catalogue of a cache file made for `key`; Corrupt (or ValueError, EOFError...) when
+    it is not one."""
+    if data[:4] != _MAGIC:
+        raise Corrupt("not a cached catalogue")
+    size = int.from_bytes(data[4:8], "little")
+    head = data[12 : 12 + size]
+    if len(head) != size or zlib.crc32(head) != int.from_bytes(data[8:12], "little"):
+        raise Corrupt("the cached catalogue is damaged")
+    stored, lists, tools, patterns, spans = marshal.loads(head)
+    if stored != key:
+        raise Corrupt("a cached catalogue of other files")
+    families = _Families(data[12 + size :], spans)
+    items = [(_value(p), fid) for p, fid in patterns]
+    if not all(isinstance(p, LazyPattern) and fid in spans for p, fid in items):
         raise Corrupt("tool patterns")
-    if not all(fid in families.spans for fid in header["tools"].values()):
-        raise Corrupt("tools")
     return Catalogue(
         families=_FamilyList(families),
-        by_tool=_ByTool(header["tools"], families),
-        tool_patterns=_ToolPatterns(patterns, families),
-        **lists,
+        by_tool=_ByTool(tools, families),
+        tool_patterns=_ToolPatterns(items, families),
+        **{name: _value(item) for name, item in lists.items()},
     )
 
 
-def catalogue(sources: Sequence[str], make: Callable[[], Catalogue]) -> Catalogue:
-    """`make()`, or the catalogue stored earlier for these exact source files. The first line
-    of the file holds the key and the CRC-32 of the rest (a truncated or damaged file is seen
-    before any family is decoded from it)."""
-    key = fingerprint(sources)
-    path = _entry("catalogue", key, ".json")
+def catalogue(
+    sources: Sequence[str], code: Sequence[str], make: Callable[[], Catalogue]
+) -> Catalogue:
+    """`make()`, or the catalogue stored earlier for these exact source files and code."""
+    key = fingerprint(sources, code)
+    path = _entry("catalogue", key, ".marshal")
     data = _read(path)
     if data is not None:
-        first, _, rest = data.partition(b"\n")
         try:
-            if json.loads(first) == {"key": key, "crc": zlib.crc32(rest)}:
-                return decode(rest)
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return decode(data, key)
+        except (ValueError, KeyError, TypeError, IndexError, EOFError):
             pass  # not what this code writes: build it again
     made = make()
     try:
-        body = encode(made)
+        data = encode(made, key)
     except (TypeError, ValueError):
         return made
-    first = json.dumps({"key": key, "crc": zlib.crc32(body)}).encode("utf-8")
-    _write(path, first + b"\n" + body)
+    _write(path, data)
     return made

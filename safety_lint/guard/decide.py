@@ -70,7 +70,7 @@ def catalogue(folders: tuple[str, ...] = ()) -> Catalogue:
 
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     code = [os.path.join(here, name) for name in _CODE]
-    found = _CATALOGUES[folders] = cached([builtin, *team, *code], build)
+    found = _CATALOGUES[folders] = cached([builtin, *team], code, build)
     return found
 
 
