@@ -403,9 +403,6 @@ def _positionals(args: Sequence[str], value_options: frozenset[str]) -> tuple[li
     return words, []
 
 
-_GLOB = lazy(r"[*?\[]")
-
-
 def _match(pattern: tuple[str, ...], words: list[str], depth: int) -> tuple[str, ...] | None:
     """The words a rule's subcommand pattern matches, or None."""
     if pattern and pattern[0] == "**":
@@ -420,7 +417,7 @@ def _match(pattern: tuple[str, ...], words: list[str], depth: int) -> tuple[str,
     for want, word in zip(pattern, words[: len(pattern)], strict=True):
         if want == word:
             continue
-        if not _GLOB.search(want) or not fnmatch.fnmatchcase(word, want):
+        if not any(ch in want for ch in "*?[") or not fnmatch.fnmatchcase(word, want):
             return None
     return tuple(words[: len(pattern)])
 

@@ -114,12 +114,14 @@ def _write(path: str, data: bytes) -> None:
             pass
 
 
-# --- YAML files ----------------------------------------------------------------------------------
-def load_yaml(path: str) -> Any:
-    """The YAML file's data, from the JSON copy when it was made from these exact bytes."""
-    key = fingerprint([path])
-    stem = os.path.splitext(os.path.basename(path))[0]
-    cached = _entry(stem, key, ".json")
+# --- plain data: YAML files and what is read from them ------------------------------------------
+def derived(
+    name: str, sources: Sequence[str], make: Callable[[], Any], code: Sequence[str] = ()
+) -> Any:
+    """`make()` (plain data: what JSON holds), or its copy stored earlier for these exact
+    sources (by content) and `code` files (by size and modification time)."""
+    key = fingerprint(sources, code)
+    cached = _entry(name, key, ".json")
     raw = _read(cached)
     if raw is not None:
         try:
@@ -128,17 +130,27 @@ def load_yaml(path: str) -> Any:
                 return stored["data"]
         except ValueError:
             pass
-    from ruamel.yaml import YAML
-
-    with open(path, encoding="utf-8") as handle:
-        value = YAML(typ="safe").load(handle.read())
+    value = make()
     try:
         text = json.dumps({"key": key, "data": value}, ensure_ascii=False)
     except (TypeError, ValueError):
-        return value  # not plain data (dates, odd keys): parse the YAML every time
+        return value  # not plain data (dates, odd keys): made again every time
     if json.loads(text)["data"] == value:
         _write(cached, text.encode("utf-8"))
     return value
+
+
+def parse_yaml(path: str) -> Any:
+    from ruamel.yaml import YAML
+
+    with open(path, encoding="utf-8") as handle:
+        return YAML(typ="safe").load(handle.read())
+
+
+def load_yaml(path: str) -> Any:
+    """The YAML file's data, from the JSON copy when it was made from these exact bytes."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return derived(stem, [path], lambda: parse_yaml(path))
 
 
 # --- the tool catalogue --------------------------------------------------------------------------
@@ -190,7 +202,12 @@ def encode(catalogue: Catalogue, key: str) -> bytes:
         spans[fid] = (offset, offset + len(blob), zlib.crc32(blob))
         offset += len(blob)
     lists = {f: _plain(getattr(catalogue, f)) for f in fields(catalogue) if f not in _LAZY_FIELDS}
-    tools = {tool: family.id for tool, family in catalogue.by_tool.items()}
+    # Tool -> family as one string searched per lookup: decoding a dict of every tool costs
+    # more than the few lookups a call makes.
+    pairs = [(tool, family.id) for tool, family in catalogue.by_tool.items()]
+    if any(ch in text for pair in pairs for text in pair for ch in "\t\n"):
+        raise ValueError("a tool name with a tab or a line break")
+    tools = "".join(f"\n{tool}\t{fid}" for tool, fid in pairs) + "\n"
     patterns = tuple((_plain(p), family.id) for p, family in catalogue.tool_patterns)
     head = marshal.dumps((key, lists, tools, patterns, spans))
     size = len(head).to_bytes(4, "little") + zlib.crc32(head).to_bytes(4, "little")
@@ -221,21 +238,40 @@ class _Families:
 # Views over _Families as the catalogue's `by_tool`, `families` and `tool_patterns`: the
 # action layer reads a cached catalogue as it reads a built one.
 class _ByTool(Mapping[str, Family]):
-    def __init__(self, tools: dict[str, str], families: _Families) -> None:
+    def __init__(self, tools: str, families: _Families) -> None:
         self.tools, self.families = tools, families
+        self.index: dict[str, str] | None = None
+
+    def _id(self, tool: str) -> str | None:
+        if "\t" in tool or "\n" in tool:
+            return None
+        start = self.tools.find(f"\n{tool}\t")
+        if start < 0:
+            return None
+        start += len(tool) + 2
+        return self.tools[start : self.tools.index("\n", start)]
 
     def __getitem__(self, tool: str) -> Family:
-        return self.families.get(self.tools[tool])
+        fid = self._id(tool)
+        if fid is None:
+            raise KeyError(tool)
+        return self.families.get(fid)
 
     def get(self, tool: str, default: Any = None) -> Any:
-        fid = self.tools.get(tool)
+        fid = self._id(tool)
         return default if fid is None else self.families.get(fid)
 
+    def _all(self) -> dict[str, str]:
+        if self.index is None:
+            lines = self.tools.strip("\n").split("\n")
+            self.index = dict(line.split("\t", 1) for line in lines if line)
+        return self.index
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self.tools)
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self.tools)
+        return len(self._all())
 
 
 class _FamilyList(Sequence[Family]):
@@ -277,6 +313,8 @@ def decode(data: bytes, key: str) -> Catalogue:
     stored, lists, tools, patterns, spans = marshal.loads(head)
     if stored != key:
         raise Corrupt("a cached catalogue of other files")
+    if type(tools) is not str or not tools.startswith("\n"):
+        raise Corrupt("the tool index")
     families = _Families(data[12 + size :], spans)
     items = [(_value(p), fid) for p, fid in patterns]
     if not all(isinstance(p, LazyPattern) and fid in spans for p, fid in items):

@@ -12,7 +12,11 @@ from functools import lru_cache
 
 from ..lazyre import lazy
 from ..record import record
-from .cache import bundled_rules, load_yaml
+from .cache import bundled_rules, derived, parse_yaml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 VALIDATED, AFFECTS, IMPACT, TOKEN = "validated", "affects", "impact", "token"
 STANDARD = (VALIDATED, AFFECTS, TOKEN)
@@ -35,8 +39,15 @@ class Question:
 @lru_cache(maxsize=1)
 def questions() -> dict[str, Question]:
     """Each protocol question by id, from the bundled rule pack."""
-    data = load_yaml(os.path.join(bundled_rules(), "commands.yaml"))
-    by_name = {r.get("name"): r for r in data.get("rules", []) if isinstance(r, dict)}
+    path = os.path.join(bundled_rules(), "commands.yaml")
+
+    def protocol_rules() -> list[Any]:  # only these are kept: the file is 25 KB of rules
+        data = parse_yaml(path)
+        names = ("four-questions", "three-questions")
+        return [r for r in data.get("rules", []) if isinstance(r, dict) and r.get("name") in names]
+
+    rules = derived("protocol", [path], protocol_rules)
+    by_name = {r.get("name"): r for r in rules}
     out: dict[str, Question] = {}
     for name, ids in (("four-questions", BATCH), ("three-questions", STANDARD)):
         listed = by_name[name]["options"]["questions"]

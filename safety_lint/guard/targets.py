@@ -6,8 +6,6 @@ subset of the other), `prod-eu` and `prod-us` are not."""
 
 from __future__ import annotations
 
-import re
-
 from ..lazyre import lazy
 from ..targets import name_parts
 
@@ -34,11 +32,12 @@ OTHER_ENVIRONMENTS = {
 _WORD = lazy(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")
 # `--environment=prod`, `env: staging`, `ENVIRONMENT=test`, `target prod`, `-e prod` is too
 # ambiguous and is not read.
+# Case-insensitive in the names only: under re.I every character class is case-folded over
+# all of Unicode, which made this the costliest pattern the hook compiles.
 _EXPLICIT = lazy(
-    r"(?:--?(?:environment|env|stage|target|context|kube-context|profile|project|workspace)"
-    r"|\b(?:environment|env|stage|target|KUBECONTEXT|AWS_PROFILE|ENVIRONMENT|ENV))"
-    r"(?:\s*[=:]\s*|\s+)[\"'`]?([A-Za-z0-9][A-Za-z0-9_.:/@-]*)",
-    re.I,
+    r"(?i:--?(?:environment|env|stage|target|context|kube-context|profile|project|workspace)"
+    r"|\b(?:environment|env|stage|target|kubecontext|aws_profile))"
+    r"(?:\s*[=:]\s*|\s+)[\"'`]?([A-Za-z0-9][A-Za-z0-9_.:/@-]*)"
 )
 
 
