@@ -316,6 +316,8 @@ def decode(data: bytes, key: str) -> Catalogue:
     if type(tools) is not str or not tools.startswith("\n"):
         raise Corrupt("the tool index")
     families = _Families(data[12 + size :], spans)
+    if len(families.body) != max((end for _, end, _ in spans.values()), default=0):
+        raise Corrupt("the cached catalogue is cut short")
     items = [(_value(p), fid) for p, fid in patterns]
     if not all(isinstance(p, LazyPattern) and fid in spans for p, fid in items):
         raise Corrupt("tool patterns")
