@@ -26,11 +26,13 @@ import sys
 import zlib
 from collections.abc import Mapping, Sequence
 
-from .. import __version__
+from .. import __version__, bundled_rules_path
 from ..catalogue import Catalogue, Condition, Family, Rule
 from ..lazyre import LazyPattern, lazy
 from ..record import build, fields, trailing_defaults
 from .run import cache_dir
+from .settings import read_private as _read
+from .settings import write_private as _write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,13 +49,11 @@ class Corrupt(ValueError):
 
 
 def bundled_rules() -> str:
-    """The rule pack shipped in the wheel, or `rules/` of a source checkout (as
-    rulepack.bundled_rules_dir, without importing the rule-pack loader)."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for candidate in (os.path.join(here, "rules"), os.path.join(os.path.dirname(here), "rules")):
-        if os.path.isdir(candidate):
-            return candidate
-    raise FileNotFoundError("the bundled rule pack is missing (safety_lint/rules)")
+    """The bundled rule pack's folder (where rulepack.bundled_rules_dir finds it)."""
+    found = bundled_rules_path()
+    if found is None:
+        raise FileNotFoundError("the bundled rule pack is missing (safety_lint/rules)")
+    return found
 
 
 def fingerprint(sources: Sequence[str], code: Sequence[str] = ()) -> str:
@@ -72,46 +72,6 @@ def fingerprint(sources: Sequence[str], code: Sequence[str] = ()) -> str:
 
 def _entry(name: str, key: str, suffix: str) -> str:
     return os.path.join(cache_dir(), f"{name}-{zlib.crc32(key.encode()):08x}{suffix}")
-
-
-def _private(path: str) -> bool:
-    """Ours alone: owned by this user and writable by nobody else (the data decides what the
-    guard lets through)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
-
-
-def _read(path: str) -> bytes | None:
-    if not (_private(os.path.dirname(path)) and _private(path)):
-        return None
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
-
-
-def _write(path: str, data: bytes) -> None:
-    folder = os.path.dirname(path)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        if not _private(folder):
-            return
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError:
-        try:  # noqa: SIM105  (contextlib is one more import before every Bash call)
-            os.remove(tmp)
-        except OSError:
-            pass
 
 
 # --- plain data: YAML files and what is read from them ------------------------------------------

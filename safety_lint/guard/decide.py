@@ -39,15 +39,28 @@ class Finding:
     scope_all: bool
 
 
-_CATALOGUES: dict[tuple[str, ...], Catalogue] = {}
+_CATALOGUES: dict[tuple[tuple[str, ...], tuple[str, ...] | None], Catalogue] = {}
 
 
-def catalogue(folders: tuple[str, ...] = ()) -> Catalogue:
-    """The built-in catalogue plus the team's (`--rules DIR`), from the cache (building it
-    from the YAML costs more than the whole decision)."""
-    found = _CATALOGUES.get(folders)
-    if found is not None:
-        return found
+def catalogue(folders: tuple[str, ...] = (), patterns: tuple[str, ...] | None = None) -> Catalogue:
+    """The built-in catalogue plus the team's (rule folders), from the cache (building it
+    from the YAML costs more than the whole decision); with `patterns`, those are the names of
+    production (targets such as `-f overlays/<pattern>/` are found by them too)."""
+    found = _CATALOGUES.get((folders, patterns))
+    if found is None:
+        base = _CATALOGUES.get((folders, None))
+        if base is None:
+            base = _CATALOGUES[(folders, None)] = _load(folders)
+        found = base
+        if patterns is not None and patterns != base.production:
+            from ..record import replace
+
+            found = replace(base, production=patterns)
+        _CATALOGUES[(folders, patterns)] = found
+    return found
+
+
+def _load(folders: tuple[str, ...]) -> Catalogue:
     from .. import catalogue as module
     from .cache import bundled_rules, load_yaml
     from .cache import catalogue as cached
@@ -70,8 +83,7 @@ def catalogue(folders: tuple[str, ...] = ()) -> Catalogue:
 
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     code = [os.path.join(here, name) for name in _CODE]
-    found = _CATALOGUES[folders] = cached([builtin, *team], code, build)
-    return found
+    return cached([builtin, *team], code, build)
 
 
 # The code that builds the catalogue and reads its cached form: a change to it is a new entry.
@@ -84,8 +96,8 @@ def bash_findings(command: str, opts: Options, session_id: str | None = None) ->
     from ..catalogue import analyse_script, is_production
     from . import state
 
-    patterns = opts.patterns
-    cat = catalogue(opts.rules)
+    patterns = opts.production()
+    cat = catalogue(opts.rules, patterns)
     before = state.load(session_id) if session_id else {}
     resolved, after = state.resolve(analyse_script(command, cat), cat, before)
     if session_id and after != before:
@@ -134,10 +146,10 @@ def command_targets(opts: Options) -> Callable[[str], set[Key]]:
 
     def targets(command: str) -> set[Key]:
         try:
-            actions = analyse_script(command, catalogue(opts.rules))
+            actions = analyse_script(command, catalogue(opts.rules, opts.production()))
         except Exception:
             return set()
-        keys = {key(t, opts.patterns) for a in actions for t in a.targets}
+        keys = {key(t, opts.production()) for a in actions for t in a.targets}
         return {k for k in keys if is_environment(k)}
 
     return targets
@@ -158,7 +170,7 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
     if tool == "Bash":
         findings = bash_findings(str(tool_input["command"]), opts, str(payload["session_id"]))
     else:
-        findings = mcp_findings(tool, tool_input, opts.patterns)
+        findings = mcp_findings(tool, tool_input, opts.production())
     if not findings:
         return None
     from . import protocol
@@ -166,7 +178,7 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
     from .targets import key, same
     from .transcript import read_turns
 
-    wanted = {key(t, opts.patterns) for f in findings for t in f.targets}
+    wanted = {key(t, opts.production()) for f in findings for t in f.targets}
     # A batch: the tool's own fan-out flag, or production targets that are not one target.
     batch = any(f.scope_all for f in findings) or any(
         not same(a, b) for a in wanted for b in wanted
@@ -182,7 +194,7 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
             turns = read_turns(str(path), str(payload["session_id"])) if path else []
         except OSError as err:
             turns, notes = [], [f"the transcript cannot be read ({err.strerror or err})"]
-        found, more = find(turns, wanted, batch, opts.patterns, command_targets(opts))
+        found, more = find(turns, wanted, batch, opts.production(), command_targets(opts))
         notes += more
     what = ", ".join(sorted({f.what for f in findings}))
     if found is not None:

@@ -51,7 +51,7 @@ def user_prompt_submit(payload: Mapping[str, object], opts: Options) -> dict[str
     words = str(payload["prompt"]).strip().split(None, 1)
     name = words[0][1:]
     args = words[1] if len(words) > 1 else ""
-    if not any(PRODUCTION in k for k in mentions(args, opts.patterns, words=True)):
+    if not any(PRODUCTION in k for k in mentions(args, opts.production(), words=True)):
         return None
     root = Path(os.environ.get("CLAUDE_PROJECT_DIR") or str(payload.get("cwd") or "."))
     path = command_file(root, name)
