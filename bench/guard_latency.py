@@ -92,6 +92,7 @@ def long_transcript(folder: str, turns: int) -> str:
 # more, so the differences between rows are the cost of each layer (the same interpreter, the
 # same medians). The last rows are real calls.
 LAYERS = [
+    ("the interpreter's teardown skipped (the guard ends with `os._exit`)", ""),
     ("+ `import re` (the console script's own import)", "import re"),
     ("+ `import json` (reading the payload)", "import re, json"),
     (
@@ -164,7 +165,8 @@ def main() -> int:
     layers: list[tuple[str, str]] = []
     if ns.breakdown:
         for name, code in LAYERS:
-            rows[name] = ([ns.python, "-c", code], b"")
+            ending = "import os; os._exit(0)"  # as the guard ends
+            rows[name] = ([ns.python, "-c", f"{code}; {ending}" if code else ending], b"")
             layers.append((name, name))
         layers.append(
             (

@@ -208,16 +208,22 @@ def test_lazy_pattern_is_compiled_on_first_use_and_behaves_as_compiled() -> None
 
 # --- what the hook imports -----------------------------------------------------------------------
 HEAVY = ("dataclasses", "typing", "pathlib", "pickle", "hashlib", "inspect", "ruamel", "typer")
+# The entry point ends the process itself (os._exit): the probe reports just before it.
 _PROBE = """
-import json, sys
+import json, os, sys
+exit = os._exit
+
+def report(code):
+    heavy = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r})
+    sys.stdout.flush()
+    sys.stderr.write("\\n" + json.dumps(heavy))
+    sys.stderr.flush()
+    exit(code)
+
+os._exit = report
 sys.argv = ["safety-lint", "guard"]
-try:
-    from safety_lint.entry import main
-    main()
-except SystemExit:
-    pass
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r})
-sys.stderr.write(json.dumps(heavy))
+from safety_lint.entry import main
+main()
 """
 
 
