@@ -14,7 +14,6 @@ Bash call and may pass already-parsed documents from its own cache to `load_cata
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -415,11 +414,17 @@ def _match(pattern: tuple[str, ...], words: list[str], depth: int) -> tuple[str,
     if len(words) < len(pattern):
         return None
     for want, word in zip(pattern, words[: len(pattern)], strict=True):
-        if want == word:
+        if want == word or want == "*":
             continue
-        if not any(ch in want for ch in "*?[") or not fnmatch.fnmatchcase(word, want):
+        if not ("*" in want or "?" in want or "[" in want) or not _fnmatch(word, want):
             return None
     return tuple(words[: len(pattern)])
+
+
+def _fnmatch(word: str, pattern: str) -> bool:
+    import fnmatch  # here: one module fewer for the runtime guard to load before a Bash call
+
+    return fnmatch.fnmatchcase(word, pattern)
 
 
 def _present(args: Sequence[str], options: frozenset[str] | Sequence[str]) -> bool:

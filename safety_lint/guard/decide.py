@@ -174,7 +174,6 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
     if not findings:
         return None
     from . import protocol
-    from .confirm import find
     from .targets import key, same
     from .transcript import read_turns
 
@@ -194,8 +193,11 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
             turns = read_turns(str(path), str(payload["session_id"])) if path else []
         except OSError as err:
             turns, notes = [], [f"the transcript cannot be read ({err.strerror or err})"]
-        found, more = find(turns, wanted, batch, opts.production(), command_targets(opts))
-        notes += more
+        if turns:
+            from .confirm import find
+
+            found, more = find(turns, wanted, batch, opts.production(), command_targets(opts))
+            notes += more
     what = ", ".join(sorted({f.what for f in findings}))
     if found is not None:
         reason = f"Rule #0 confirmation found for `{shown}` (production: {where}): {found.where()}."
