@@ -25,29 +25,30 @@ else:
 
 
 FIELDS = "__record_fields__"
+NAMES = "__record_names__"  # the fields as a set
+DEFAULTS = "__record_defaults__"  # field -> default, for the fields that have one
 
 
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
+    # Dictionary operations only (no loop in Python): records are built by the thousand.
     cls = type(self)
     names: tuple[str, ...] = getattr(cls, FIELDS)
     if not kwargs and len(args) == len(names):
         self.__dict__.update(zip(names, args, strict=True))
         return
-    if len(args) > len(names):
-        raise TypeError(f"{cls.__name__}() takes {len(names)} arguments, {len(args)} given")
-    values = dict(zip(names, args, strict=False))  # the rest by keyword or default
-    for name, value in kwargs.items():
-        if name not in names:
-            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument '{name}'")
-        if name in values:
-            raise TypeError(f"{cls.__name__}() got multiple values for argument '{name}'")
-        values[name] = value
-    if len(values) < len(names):
-        for name in names:
-            if name not in values:
-                if name not in cls.__dict__:
-                    raise TypeError(f"{cls.__name__}() missing argument '{name}'")
-                values[name] = cls.__dict__[name]
+    values = dict(getattr(cls, DEFAULTS))
+    if args:
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__}() takes {len(names)} arguments, {len(args)} given")
+        if not kwargs.keys().isdisjoint(names[: len(args)]):
+            raise TypeError(f"{cls.__name__}() got multiple values for an argument")
+        values.update(zip(names, args, strict=False))  # the rest by keyword or default
+    values.update(kwargs)
+    if values.keys() != getattr(cls, NAMES):
+        unknown = sorted(set(values) - set(names))
+        missing = [n for n in names if n not in values]
+        what = f"unexpected argument '{unknown[0]}'" if unknown else f"no '{missing[0]}'"
+        raise TypeError(f"{cls.__name__}(): {what}")
     self.__dict__.update(values)
 
 
@@ -79,7 +80,10 @@ def _frozen(self: Any, name: str, *_: Any) -> None:
 @dataclass_transform(frozen_default=True)
 def record(cls: type[T]) -> type[T]:
     """The class with the record methods; its annotated names are the fields, in order."""
-    setattr(cls, FIELDS, tuple(cls.__annotations__))  # not inspect: it is the cost avoided
+    names = tuple(cls.__annotations__)  # not inspect: it is the cost avoided
+    setattr(cls, FIELDS, names)
+    setattr(cls, NAMES, frozenset(names))
+    setattr(cls, DEFAULTS, {n: cls.__dict__[n] for n in names if n in cls.__dict__})
     for name, method in (
         ("__init__", _init),
         ("__eq__", _eq),
