@@ -14,6 +14,7 @@ import pytest
 
 from safety_lint.classify import classify, gather
 from safety_lint.model import Classification, Evidence, Target
+from safety_lint.modality import COUNTED
 from safety_lint.parse import parse_text
 from safety_lint.rulepack import default_pack
 
@@ -27,7 +28,9 @@ def _doc(text: str, rel: str):  # type: ignore[no-untyped-def]
 
 
 def evidence(text: str, rel: str = COMMAND) -> dict[str, Evidence]:
-    return {e.rule: e for e in gather(_doc(text, rel), default_pack())}
+    """The findings that count (instructed or conditional), by kind."""
+    found = gather(_doc(text, rel), default_pack())
+    return {e.rule: e for e in found if e.modality in COUNTED}
 
 
 def decide(text: str, rel: str = COMMAND, agents=None) -> Classification:  # type: ignore[no-untyped-def]
