@@ -154,6 +154,7 @@ def body_sources(
                     given = "parameters"  # described, and a parameter of the command
                 headings.append((block.level, given))
                 lead = previous = text
+                yield Source("heading", block.line, text, given)
             continue
         under = next((m for _, m in headings if m != "instructed"), "instructed")
         in_parameters = under == "parameters"
