@@ -226,11 +226,23 @@ def _work_out(doc: Document, pack: RulePack, extra: Sequence[Source]) -> FileFac
             continue
         what = f"has the `{pack.sections[sid].heading}` section"
         weight = STRENGTHS[ev.get("strength", "decides")]
-        evidence.append(Evidence(section.line, ev["signal"], weight, what, f"section:{sid}",
-                                 "instructed", "section"))
+        evidence.append(
+            Evidence(
+                section.line, ev["signal"], weight, what, f"section:{sid}", "instructed", "section"
+            )
+        )
         if "also" in ev:
-            evidence.append(Evidence(section.line, ev["also"], weight, what,
-                                     f"section:{sid}:also", "instructed", "section"))
+            evidence.append(
+                Evidence(
+                    section.line,
+                    ev["also"],
+                    weight,
+                    what,
+                    f"section:{sid}:also",
+                    "instructed",
+                    "section",
+                )
+            )
     texts = {id(b): b.norm for b in doc.blocks if b.counts and b.type == "text"}
     invoked = invoked_agents(doc, s.delegation_pattern, texts)
     return FileFacts(doc.name.lower(), kind_of_file, tuple(evidence), tuple(invoked))
@@ -250,15 +262,28 @@ def delegation_evidence(
         return []
     name, line = min(risky, key=lambda x: x[1])
     out = [
-        Evidence(line, "deployment", STRENGTHS["decides"], f"{s.delegation['what']} (`{name}`)",
-                 "delegation", "instructed", "delegation")
+        Evidence(
+            line,
+            "deployment",
+            STRENGTHS["decides"],
+            f"{s.delegation['what']} (`{name}`)",
+            "delegation",
+            "instructed",
+            "delegation",
+        )
     ]
     if len(delegated) >= 2 or any(agent_classes[n] == "batch" for n, _ in risky):
         many = sorted(delegated.values())[1] if len(delegated) >= 2 else line
         out.append(
-            Evidence(many, "batch", STRENGTHS["decides"],
-                     f"fans out to {len(delegated)} agents ({', '.join(sorted(delegated))})",
-                     "fan-out", "instructed", "scope")
+            Evidence(
+                many,
+                "batch",
+                STRENGTHS["decides"],
+                f"fans out to {len(delegated)} agents ({', '.join(sorted(delegated))})",
+                "fan-out",
+                "instructed",
+                "scope",
+            )
         )
     return out
 
@@ -343,8 +368,13 @@ def settled(
         if isinstance(declared, str) and declared.strip() in CLASSES:
             line = doc.frontmatter.line_of("safety-class")
             ev = Evidence(
-                line, declared.strip(), 0, f"declares safety-class: {declared}", "declared",
-                "instructed", "declared",
+                line,
+                declared.strip(),
+                0,
+                f"declares safety-class: {declared}",
+                "declared",
+                "instructed",
+                "declared",
             )
             return Classification(declared.strip(), "declared", [ev], "frontmatter safety-class")
         return Classification(

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .model import Evidence
 from .modality import COUNTED
+from .model import Evidence
 
 DECIDES = 3  # Evidence.weight of a finding that decides alone
 WEAK = 2  # Evidence.weight of a finding that cannot decide alone
@@ -52,9 +52,7 @@ def decide(evidence: Sequence[Evidence]) -> tuple[str | None, str, str]:
         first = min(change, key=lambda e: e.line)
         if read_only and not any(e.layer in CONCRETE for e in change):
             said = min(read_only, key=lambda e: e.line)
-            why = (
-                f"contradictory: line {first.line} {first.what}, line {said.line} {said.what}"
-            )
+            why = f"contradictory: line {first.line} {first.what}, line {said.line} {said.what}"
             return None, why, why
         if scope:
             many = min(scope, key=lambda e: e.line)

@@ -10,8 +10,9 @@ from pathlib import Path, PurePosixPath
 
 from .check import Selector, check_document, result_for
 from .checks.repository import AgentFacts, Facts, invocations
-from .classify import classify, settings
+from .classify import FileFacts, classify, file_facts, settings, settled
 from .config import Config
+from .delegation import agent_classes, fixpoint
 from .discover import Selection, discover_repository, select_paths
 from .fix import Encoded, FixOutcome, fix_document
 from .model import Classification, Document, FileResult, Target, Violation
@@ -110,8 +111,11 @@ class Outcome:
     result: FileResult
     classification: Classification
     names: set[str]  # an agent's names
-    base_class: str | None  # an agent's class without delegation evidence
+    base_class: str | None  # the class without delegation findings
     invoked: set[str]  # agent names this file invokes
+    class_facts: FileFacts | None = None  # findings, when the class is inferred
+    doc: Document | None = None  # kept when it invokes a known agent: checked again, not re-read
+    full: Classification | None = None  # its classification with evidence, with `doc`
 
 
 @dataclass(frozen=True)
@@ -133,10 +137,12 @@ def _invocation_patterns(pack: RulePack) -> tuple[str, ...]:
     return tuple(patterns)
 
 
-def process(
-    target: Target, work: Work, classes: Mapping[str, str | None] | None, facts: Facts
-) -> Outcome:
-    """Parse, classify and check one file; never raises."""
+def _slim(cls: Classification) -> Classification:
+    return Classification(cls.cls, cls.source, [], cls.decided_by, cls.unclassified_reason)
+
+
+def process(target: Target, work: Work, facts: Facts) -> Outcome:
+    """Parse, classify (without delegation) and check one file; never raises."""
     doc: Document | None = None
     try:
         doc = parse_file(target, work.config.max_file_size)
@@ -145,18 +151,41 @@ def process(
             return Outcome(
                 check_document(doc, cls, work.pack, work.selector, facts), cls, set(), None, set()
             )
-        base = classify(doc, work.pack, work.config.classes, None)
-        cls = base if classes is None else classify(doc, work.pack, work.config.classes, classes)
+        fixed = settled(doc, work.pack, work.config.classes)
+        class_facts = None if fixed is not None else file_facts(doc, work.pack)
+        cls = classify(doc, work.pack, work.config.classes, None) if fixed is None else fixed
         result = check_document(doc, cls, work.pack, work.selector, facts)
-        if not work.keep_evidence:  # memory: a run keeps one outcome per file until the end
-            cls = Classification(cls.cls, cls.source, [], cls.decided_by, cls.unclassified_reason)
         names = _agent_names(doc) if target.kind == "agent" else set()
         invoked = {name for name, _ in invocations(doc, work.invocation_patterns)}
-        return Outcome(result, cls, names, base.cls, invoked)
+        keep = bool(invoked & set(facts.agents)) or bool(
+            class_facts and any(n in facts.agents for n, _ in class_facts.invoked)
+        )
+        slim = cls if work.keep_evidence else _slim(cls)  # memory: one outcome per file
+        return Outcome(
+            result,
+            slim,
+            names,
+            cls.cls,
+            invoked,
+            class_facts,
+            doc if keep else None,
+            cls if keep else None,
+        )
     except Exception as err:
         return Outcome(
             internal_error(target, work.pack, err), Classification(None, None), set(), None, set()
         )
+
+
+def recheck(o: Outcome, cls: Classification, work: Work, facts: Facts) -> Outcome:
+    """Check a kept document again with its final class and the agents as they finally are."""
+    assert o.doc is not None
+    try:
+        result = check_document(o.doc, cls, work.pack, work.selector, facts)
+    except Exception as err:
+        result = internal_error(o.doc.target, work.pack, err)
+    slim = cls if work.keep_evidence else _slim(cls)
+    return Outcome(result, slim, o.names, o.base_class, o.invoked, o.class_facts, None, None)
 
 
 _WORK: Work | None = None
@@ -168,20 +197,18 @@ def _init_worker(work: Work, facts: Facts) -> None:
     _WORK, _FACTS = work, facts
 
 
-def _process_in_worker(item: tuple[Target, Mapping[str, str | None] | None]) -> Outcome:
+def _process_in_worker(target: Target) -> Outcome:
     assert _WORK is not None and _FACTS is not None
-    return process(item[0], _WORK, item[1], _FACTS)
+    return process(target, _WORK, _FACTS)
 
 
 PARALLEL_FROM = 48  # fewer files are done faster in one process than by starting workers
 
 
-def _map(
-    items: list[tuple[Target, Mapping[str, str | None] | None]], work: Work, facts: Facts, jobs: int
-) -> list[Outcome]:
+def _map(items: list[Target], work: Work, facts: Facts, jobs: int) -> list[Outcome]:
     """`process` over the items, in order, in `jobs` processes when there are enough items."""
     if jobs <= 1 or len(items) < PARALLEL_FROM:
-        return [process(t, work, classes, facts) for t, classes in items]
+        return [process(t, work, facts) for t in items]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -215,39 +242,47 @@ def lint(
     outcomes = dict(
         zip(
             (t.rel for t in selection.targets),
-            _map([(t, None) for t in selection.targets], work, facts, jobs),
+            _map(list(selection.targets), work, facts, jobs),
             strict=True,
         )
     )
     # The agents the selected files invoke, if they were not selected (a run on some files).
     wanted = {t.rel for t in selection.targets}
     invoked = {n for o in outcomes.values() for n in o.invoked if n in index}
+    invoked |= {
+        n
+        for o in outcomes.values()
+        if o.class_facts
+        for n, _ in o.class_facts.invoked
+        if n in index
+    }
     extra = sorted({index[n] for n in invoked if index[n].rel not in wanted}, key=lambda t: t.rel)
-    outcomes.update(
-        zip(
-            (t.rel for t in extra), _map([(t, None) for t in extra], work, facts, jobs), strict=True
-        )
-    )
-    classes: dict[str, str | None] = {}
-    for o in outcomes.values():
+    outcomes.update(zip((t.rel for t in extra), _map(extra, work, facts, jobs), strict=True))
+    names: dict[str, str] = {}
+    for rel, o in sorted(outcomes.items()):
         for name in o.names:
-            classes.setdefault(name, o.base_class)
+            names.setdefault(name, rel)
+    base = {rel: o.base_class for rel, o in outcomes.items()}
+    final = fixpoint({rel: o.class_facts for rel, o in outcomes.items()}, base, names, pack)
+    current = {rel: final[rel].cls if rel in final else base[rel] for rel in outcomes}
+    classes = agent_classes(current, names)
 
     def learn(o: Outcome) -> None:
         flag = {"flag-true", "flag-false"} <= set(o.result.met)
         for name in o.names:
             if facts.agents.get(name, AgentFacts(o.result.path, None, False)).path == o.result.path:
-                facts.agents[name] = AgentFacts(o.result.path, o.result.cls, flag)
+                facts.agents[name] = AgentFacts(o.result.path, current[o.result.path], flag)
 
     for o in outcomes.values():
         learn(o)
-    # Agents first: a command is judged against the agents as they finally are.
+    # Files that invoke agents are checked again, with their final class, against the agents
+    # as they finally are (agent-flag-target); agents first, as commands depend on them.
     targets = {t.rel: t for t in [*selection.targets, *extra]}
-    known = set(classes)
     for kind in ("agent", "command"):
         for rel, o in sorted(outcomes.items()):
-            if targets[rel].kind == kind and o.invoked & known:
-                outcomes[rel] = process(targets[rel], work, classes, facts)
+            if targets[rel].kind == kind and o.doc is not None:
+                cls = final.get(rel) or o.full or o.classification
+                outcomes[rel] = recheck(o, cls, work, facts)
                 learn(outcomes[rel])
     ordered = [outcomes[k].result for k in sorted(outcomes) if k in wanted]
     classifications = {k: o.classification for k, o in outcomes.items() if k in wanted}

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .decide import DECIDES
-from .model import Evidence
 from .modality import COUNTED
+from .model import Evidence
 from .sources import Source
 
 if TYPE_CHECKING:
@@ -42,8 +42,11 @@ def code_scope(
         for i, line in enumerate(lines):
             if s.scope_all.search(line) and _mutating_line(line.strip(), s):
                 what = "a mutating command's own fan-out option (`--all`, a list of targets)"
-                out.append(Evidence(src.line + i, "batch", DECIDES, what, "scope-all",
-                                    src.modality, "scope"))
+                out.append(
+                    Evidence(
+                        src.line + i, "batch", DECIDES, what, "scope-all", src.modality, "scope"
+                    )
+                )
                 return out
             if s.loop.search(line):
                 body = []
@@ -53,7 +56,16 @@ def code_scope(
                         break
                 if any(_mutating_line(b.split(" do ", 1)[-1].strip(), s) for b in body):
                     what = "loops a mutating command over several targets"
-                    out.append(Evidence(src.line + i, "batch", DECIDES, what, "scope-loop",
-                                        src.modality, "scope"))
+                    out.append(
+                        Evidence(
+                            src.line + i,
+                            "batch",
+                            DECIDES,
+                            what,
+                            "scope-loop",
+                            src.modality,
+                            "scope",
+                        )
+                    )
                     return out
     return out

@@ -303,25 +303,28 @@ def test_live_change_safeguard_and_remote_shell_are_weak() -> None:
     assert c.cls is None and [e.rule for e in c.evidence] == ["remote-shell"]
 
 
-def test_two_weak_signals_decide() -> None:
+def test_weak_signals_do_not_add_up() -> None:
+    """A decision table, not summed weights: two weak findings are still only weak."""
     text = (
         "---\ndescription: Use when deploying Azure infrastructure\n---\n# A\n\n"
         "- Plan the change window with the owners\n"
     )
-    assert decide(text, AGENT).cls == "deployment"
+    c = decide(text, AGENT)
+    assert c.cls is None and "weak evidence" in c.unclassified_reason
 
 
 # --- batch ----------------------------------------------------------------------------------
 
 
 def test_batch_signals() -> None:
-    assert found('# C\n\n```bash\ntool sync --repos "org/a,org/b"\n```\n', "batch-all-flag")
+    assert found('# C\n\n```bash\nhelm upgrade --repos "org/a,org/b"\n```\n', "scope-all") == 4
     assert found("---\nargument-hint: '[--all]'\n---\n", "batch-all-flag") == 2
     for one in (
         "aws elbv2 modify-target-group --targets Id=i-1",
         "kubectl get pods --all-namespaces",
+        "kubectl wait --for=condition=ready pod --all",
     ):
-        assert "batch-all-flag" not in evidence(bash(one)), one
+        assert "scope-all" not in evidence(bash(one)), one
     assert found("# C\n\nUpdates several services in one run.\n", "batch-several-targets") == 3
     assert "batch-several-targets" not in evidence("# C\n\nEnable Defender for all services.\n")
 
