@@ -95,7 +95,7 @@ def test_text_report(text: str) -> None:
     assert "  deployment                     3             0             1             1" in text
     assert "Misses (3):" in text
     assert "- acme__tools/.claude/commands/notes.md: label deployment, predicted read-only" in text
-    assert "    line 7: deployment +2 runs a data load or deployment step [runs-loader]" in text
+    assert "    line 7: deployment weak runs a data load or deployment step [runs-loader]" in text
 
 
 def test_absent_corpus_or_labels_is_a_message_not_a_failure(tmp_path: Path) -> None:
