@@ -330,7 +330,17 @@ def _load_file(path: Path, with_lines: bool) -> Any:
         raise RulePackError(f"{path}: cannot read rule file: {err}") from None
 
 
-TOP_KEYS = ("sections", "rules", "core-documents", "classification", "templates", "status")
+# `catalogue` and `lexicons` are read by safety_lint.catalogue / safety_lint.lexicon.
+TOP_KEYS = (
+    "sections",
+    "rules",
+    "core-documents",
+    "classification",
+    "templates",
+    "status",
+    "catalogue",
+    "lexicons",
+)
 
 
 def load_pack(folders: Iterable[Path]) -> RulePack:
