@@ -17,7 +17,10 @@ from functools import lru_cache
 from typing import Any
 
 from . import modality, scope
+from .catalogue import Catalogue, catalogue_for, default_catalogue
 from .decide import STRENGTHS, decide
+from .findings import action_findings, step_findings
+from .lexicon import Lexicons, default_lexicons, lexicons_for
 from .modality import COUNTED as COUNTED_MODALITIES
 from .model import Classification, Document, Evidence, Section
 from .rulepack import RulePack
@@ -59,6 +62,9 @@ class Settings:
     delegation_pattern: re.Pattern[str]
     scope_all: re.Pattern[str]  # a fan-out option on a command line
     loop: re.Pattern[str]  # a shell loop header over several targets
+    catalogue: Catalogue
+    lexicons: Lexicons
+    live: re.Pattern[str]  # a live target named in prose
 
 
 def _expand(pattern: str, fragments: Mapping[str, str]) -> str:
@@ -112,6 +118,9 @@ def settings(pack: RulePack) -> Settings:
         delegation_pattern=_compile(raw["delegation"]["pattern"], fragments),
         scope_all=_compile(sc["fan-out-option"], fragments),
         loop=_compile(sc["loop"], fragments),
+        catalogue=catalogue_for(pack.folders) if pack.folders else default_catalogue(),
+        lexicons=lexicons_for(pack.folders) if pack.folders else default_lexicons(),
+        live=_compile(r"\b{{live}}\b", fragments),
     )
 
 
@@ -218,6 +227,13 @@ def _work_out(doc: Document, pack: RulePack, extra: Sequence[Source]) -> FileFac
                 )
                 if counts:
                     break
+    for ev in (
+        *action_findings(sources, s.catalogue),
+        *step_findings(sources, s.lexicons, s.scope, s.live),
+    ):
+        counts = ev.modality in COUNTED_MODALITIES
+        if (ev.rule, True) not in found and (counts or (ev.rule, False) not in found):
+            found[(ev.rule, counts)] = ev
     evidence = [e for (k, c), e in found.items() if c or (k, True) not in found]
     evidence += scope.code_scope(sources, s, found)
     for sid, ev in s.section_evidence.items():

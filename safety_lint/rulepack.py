@@ -96,6 +96,9 @@ class RulePack:
     classification: dict[str, Any]
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
+    folders: tuple[
+        Path, ...
+    ] = ()  # the team's rule folders (catalogue and lexicons are read there)
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -350,9 +353,12 @@ def load_pack(folders: Iterable[Path]) -> RulePack:
     if not files:
         raise RulePackError("no rule files found (rules/*.yaml)")
     try:
-        return _load_pack(files, with_lines=False)
+        pack = _load_pack(files, with_lines=False)
     except RulePackError:
-        return _load_pack(files, with_lines=True)
+        pack = _load_pack(files, with_lines=True)
+    bundled = bundled_rules_dir().resolve()
+    pack.folders = tuple(f for f in folders if Path(f).resolve() != bundled)
+    return pack
 
 
 def _load_pack(files: list[Path], with_lines: bool) -> RulePack:

@@ -35,6 +35,7 @@ class Source:
     text: str
     modality: str = "instructed"
     path: str = ""  # "" for the file itself
+    typed: bool = True  # a code block whose fence names a shell (not an unlabelled fence)
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def body_sources(
                 if lang not in r.languages:
                     continue  # source code, data, output: no commands to look for
                 given = "generated-file"
-            yield Source("code", block.line + 1, commands_only(block.text), given)
+            typed = bool(block.info.strip())
+            yield Source("code", block.line + 1, commands_only(block.text), given, "", typed)
         elif block.type == "text" and block.counts:
             text = texts[id(block)]
             previous = text

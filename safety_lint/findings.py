@@ -1,0 +1,153 @@
+"""Findings of the action layer: the catalogue's actions in the code a file runs, and the
+lexicons' plain-language steps, as `Evidence` with a modality.
+
+An action decides when it is mutating and its target is not local (`kubectl --context acme-prd
+apply`, `kamal deploy`); an unknown tool with a mutating verb (`./release.sh`) is weak unless
+it names a production target. A step decides when its verb acts on a live object or target
+("Разверни сервис в production"); a verb with nothing to act on is weak. The action's own
+fan-out option (`kubectl delete --all-namespaces`) is scope.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from . import modality
+from .catalogue import Action, Catalogue, analyse_script, is_local, is_production
+from .decide import DECIDES, WEAK
+from .lexicon import Lexicons, match_gates, match_steps
+from .model import Evidence
+from .sources import Source
+
+CODE = ("code", "script", "inline")
+PROSE = ("step",)
+# A Latin-script match counts only in a sentence with that language's own little words:
+# otherwise it is an English word the language shares ("migration", "restore").
+_OWN_WORDS = {
+    "de": re.compile(r"\b(der|die|das|den|dem|und|für|mit|auf|eine?n?|zu|im|ins|nach|vor)\b", re.I),
+    "fr": re.compile(r"\b(le|la|les|des|du|et|pour|dans|sur|une?|vers|avec|au|aux)\b", re.I),
+    "es": re.compile(r"\b(el|los|las|del|y|para|una?|con|al|por)\b", re.I),
+}
+
+MAX_INLINE = 300  # an inline span longer than this is prose in backticks, not a command
+
+
+def _strength(action: Action) -> int:
+    """DECIDES, WEAK, or 0 (no finding) for one action."""
+    if action.effect not in ("mutating", "unknown-mutating"):
+        return 0
+    production = any(is_production(t) for t in action.targets)
+    local = bool(action.targets) and all(is_local(t) for t in action.targets)
+    if local and not production:
+        return 0
+    if action.effect == "mutating" or production:
+        return DECIDES
+    return WEAK
+
+
+_SLASH_COMMAND = re.compile(r"^/[\w.:-]+$")  # `/deploy`: a Claude command, not a program
+_SCRIPT = re.compile(r"^(\./|\.\./|~/|/|[\w.-]+/)[\w./-]+$|\.(sh|bash|py|rb|js|ps1)$")
+
+
+def _command_like(text: str, catalogue: Catalogue) -> bool:
+    """An inline span that is a command: a catalogue tool or a script path, then arguments.
+    `deploy`, `prod.yaml`, `Create ML pipeline` are words, not commands."""
+    words = text.strip().lstrip("$! ").split()
+    if len(words) < 2 or len(text) > MAX_INLINE:
+        return False
+    first = words[1] if words[0] in ("sudo", "env", "npx", "uv", "poetry", "bundle") else words[0]
+    return first.lower() in catalogue.by_tool or bool(_SCRIPT.search(first))
+
+
+def action_findings(sources: Iterable[Source], catalogue: Catalogue) -> Iterator[Evidence]:
+    """Every action of the code sources that may change something, with its modality."""
+    for src in sources:
+        if src.kind not in CODE:
+            continue
+        if src.kind == "inline" and not _command_like(src.text, catalogue):
+            continue
+        for action in analyse_script(src.text, catalogue, src.line):
+            head = action.text.strip().lstrip("$! ").split()
+            if not head or _SLASH_COMMAND.match(head[0]):
+                continue
+            if not src.typed and (action.family == "generic" or head[0] != head[0].lower()):
+                continue  # an unlabelled fence holds prose, trees and code as often as commands
+            weight = _strength(action)
+            if not weight:
+                continue
+            on = f" on {', '.join(action.targets)}" if action.targets else ""
+            what = f"runs `{action.text.strip()[:80]}` ({action.effect}{on})"
+            if src.path:
+                what += f" in {src.path}"
+            yield Evidence(
+                action.line, "deployment", weight, what, action.rule_id, src.modality, "action"
+            )
+            if action.scope_all and weight == DECIDES:
+                yield Evidence(
+                    action.line,
+                    "batch",
+                    DECIDES,
+                    f"`{action.tool}` runs over every target (its own fan-out option)",
+                    "scope-all",
+                    src.modality,
+                    "scope",
+                )
+
+
+def step_findings(
+    sources: Iterable[Source], lexicons: Lexicons, scope: modality.Scope, live: re.Pattern[str]
+) -> Iterator[Evidence]:
+    """Plain-language steps and confirmation gates (any language), with their modality."""
+    for src in sources:
+        if src.kind not in PROSE and src.kind != "text":
+            continue
+        ends: list[int] | None = None
+
+        def mod(at: int, src: Source = src) -> str:
+            nonlocal ends
+            if src.modality != "instructed":
+                return src.modality
+            if ends is None:
+                ends = modality.sentence_ends(src.text)
+            return modality.at(src.text, at, scope, ends)
+
+        if src.kind == "text":
+            gates = match_gates(src.text, lexicons)
+            # A gate for state changes names them: a change in the same text, or a live target.
+            if gates and (
+                live.search(src.text)
+                or any(m.effect == "mutating" for m in match_steps(src.text, lexicons))
+            ):
+                what = "describes its own confirmation gate for state changes (so it makes them)"
+                line = src.line + src.text.count("\n", 0, gates[0].start)
+                yield Evidence(
+                    line,
+                    "deployment",
+                    DECIDES,
+                    what,
+                    "confirmation-gate",
+                    mod(gates[0].start),
+                    "section",
+                )
+            continue
+        for step in match_steps(src.text, lexicons):
+            own = _OWN_WORDS.get(step.language)
+            if step.language == "en" or (own is not None and not own.search(src.text)):
+                continue  # English steps are the statement kinds' (rules/classification.yaml)
+            # A step decides when its verb acts on a live object in a named live target; a
+            # bare verb is everywhere ("before deploying") and decides nothing.
+            if step.effect != "mutating" or step.target is None or is_local(step.target):
+                continue
+            said = " ".join(x for x in (step.verb, step.object, step.target) if x)
+            what = f"a step that changes something ({step.language}: {said})"
+            line = src.line + src.text.count("\n", 0, step.start)
+            yield Evidence(
+                line,
+                "deployment",
+                DECIDES,
+                what,
+                f"step:{step.language}:{step.verb}",
+                mod(step.start),
+                "statement",
+            )
