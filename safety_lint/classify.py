@@ -19,7 +19,7 @@ from typing import Any
 from . import modality, scope
 from .catalogue import Catalogue, catalogue_for, default_catalogue
 from .decide import STRENGTHS, decide
-from .findings import action_findings, step_findings
+from .findings import ApiOperations, action_findings, step_findings
 from .lexicon import Lexicons, default_lexicons, lexicons_for
 from .modality import COUNTED as COUNTED_MODALITIES
 from .model import Classification, Document, Evidence, Section
@@ -65,6 +65,7 @@ class Settings:
     catalogue: Catalogue
     lexicons: Lexicons
     live: re.Pattern[str]  # a live target named in prose
+    api_operations: ApiOperations
 
 
 def _expand(pattern: str, fragments: Mapping[str, str]) -> str:
@@ -121,6 +122,9 @@ def settings(pack: RulePack) -> Settings:
         catalogue=catalogue_for(pack.folders) if pack.folders else default_catalogue(),
         lexicons=lexicons_for(pack.folders) if pack.folders else default_lexicons(),
         live=_compile(r"\b{{live}}\b", fragments),
+        api_operations=ApiOperations(
+            tuple(raw["api-operations"]["mutating"]), tuple(raw["api-operations"]["reading"])
+        ),
     )
 
 
@@ -228,7 +232,7 @@ def _work_out(doc: Document, pack: RulePack, extra: Sequence[Source]) -> FileFac
                 if counts:
                     break
     for ev in (
-        *action_findings(sources, s.catalogue),
+        *action_findings(sources, s.catalogue, s.api_operations),
         *step_findings(sources, s.lexicons, s.scope, s.live),
     ):
         counts = ev.modality in COUNTED_MODALITIES

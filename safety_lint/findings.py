@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from . import modality
 from .catalogue import Action, Catalogue, analyse_script, is_local, is_production
@@ -21,7 +22,6 @@ from .model import Evidence
 from .sources import Source
 
 CODE = ("code", "script", "inline")
-PROSE = ("step",)
 # A Latin-script match counts only in a sentence with that language's own little words:
 # otherwise it is an English word the language shares ("migration", "restore").
 _OWN_WORDS = {
@@ -33,15 +33,49 @@ _OWN_WORDS = {
 MAX_INLINE = 300  # an inline span longer than this is prose in backticks, not a command
 
 
-def _strength(action: Action) -> int:
+@dataclass(frozen=True)
+class ApiOperations:
+    """Operation names of cloud CLIs that the catalogue does not know (rule pack data)."""
+
+    mutating: tuple[str, ...]
+    reading: tuple[str, ...]
+
+
+_CAMEL = re.compile(r"^([A-Z][a-z]+)[A-Z]\w*$")
+_KEBAB = re.compile(r"^([a-z]+)-[a-z][\w-]*$")
+_PLAIN_TOOL = re.compile(r"^(\./|\.\./|~/|/)?[a-z0-9_][\w./+-]*$")
+
+
+def _effect(action: Action, ops: ApiOperations) -> str:
+    """The action's effect, with unknown tools' API operations and implausible commands
+    judged: `aliyun ecs CreateInstance` mutates; `deployment_target: x` is not a command."""
+    if action.family != "generic":
+        return action.effect
+    head = action.text.strip().lstrip("$! ").split()
+    if not head or not _PLAIN_TOOL.match(head[0]) or head[0].endswith(":"):
+        return "unknown"  # `deployment_target: kubernetes`, a quoted sentence
+    words = [a for a in action.args[:3] if not a.startswith("-")]
+    if words and words[0].startswith("/") and words[0].count("/") == 1:
+        return "unknown"  # `gemini /restore`: a prompt to another assistant
+    for word in words:
+        camel, kebab = _CAMEL.match(word), _KEBAB.match(word)
+        verb = camel.group(1) if camel else kebab.group(1).capitalize() if kebab else ""
+        if verb in ops.reading:
+            return "reading"
+        if verb in ops.mutating:
+            return "mutating" if camel else "unknown-mutating"
+    return action.effect
+
+
+def _strength(action: Action, effect: str) -> int:
     """DECIDES, WEAK, or 0 (no finding) for one action."""
-    if action.effect not in ("mutating", "unknown-mutating"):
+    if effect not in ("mutating", "unknown-mutating"):
         return 0
     production = any(is_production(t) for t in action.targets)
     local = bool(action.targets) and all(is_local(t) for t in action.targets)
     if local and not production:
         return 0
-    if action.effect == "mutating" or production:
+    if effect == "mutating" or production:
         return DECIDES
     return WEAK
 
@@ -60,7 +94,9 @@ def _command_like(text: str, catalogue: Catalogue) -> bool:
     return first.lower() in catalogue.by_tool or bool(_SCRIPT.search(first))
 
 
-def action_findings(sources: Iterable[Source], catalogue: Catalogue) -> Iterator[Evidence]:
+def action_findings(
+    sources: Iterable[Source], catalogue: Catalogue, ops: ApiOperations
+) -> Iterator[Evidence]:
     """Every action of the code sources that may change something, with its modality."""
     for src in sources:
         if src.kind not in CODE:
@@ -73,11 +109,12 @@ def action_findings(sources: Iterable[Source], catalogue: Catalogue) -> Iterator
                 continue
             if not src.typed and (action.family == "generic" or head[0] != head[0].lower()):
                 continue  # an unlabelled fence holds prose, trees and code as often as commands
-            weight = _strength(action)
+            effect = _effect(action, ops)
+            weight = _strength(action, effect)
             if not weight:
                 continue
             on = f" on {', '.join(action.targets)}" if action.targets else ""
-            what = f"runs `{action.text.strip()[:80]}` ({action.effect}{on})"
+            what = f"runs `{action.text.strip()[:80]}` ({effect}{on})"
             if src.path:
                 what += f" in {src.path}"
             yield Evidence(
@@ -100,7 +137,7 @@ def step_findings(
 ) -> Iterator[Evidence]:
     """Plain-language steps and confirmation gates (any language), with their modality."""
     for src in sources:
-        if src.kind not in PROSE and src.kind != "text":
+        if src.kind != "text":  # paragraphs and list items alike
             continue
         ends: list[int] | None = None
 
@@ -112,25 +149,23 @@ def step_findings(
                 ends = modality.sentence_ends(src.text)
             return modality.at(src.text, at, scope, ends)
 
-        if src.kind == "text":
-            gates = match_gates(src.text, lexicons)
-            # A gate for state changes names them: a change in the same text, or a live target.
-            if gates and (
-                live.search(src.text)
-                or any(m.effect == "mutating" for m in match_steps(src.text, lexicons))
-            ):
-                what = "describes its own confirmation gate for state changes (so it makes them)"
-                line = src.line + src.text.count("\n", 0, gates[0].start)
-                yield Evidence(
-                    line,
-                    "deployment",
-                    DECIDES,
-                    what,
-                    "confirmation-gate",
-                    mod(gates[0].start),
-                    "section",
-                )
-            continue
+        gates = match_gates(src.text, lexicons)
+        # A gate for state changes names them: a change in the same text, or a live target.
+        if gates and (
+            live.search(src.text)
+            or any(m.effect == "mutating" for m in match_steps(src.text, lexicons))
+        ):
+            what = "describes its own confirmation gate for state changes (so it makes them)"
+            line = src.line + src.text.count("\n", 0, gates[0].start)
+            yield Evidence(
+                line,
+                "deployment",
+                DECIDES,
+                what,
+                "confirmation-gate",
+                mod(gates[0].start),
+                "section",
+            )
         for step in match_steps(src.text, lexicons):
             own = _OWN_WORDS.get(step.language)
             if step.language == "en" or (own is not None and not own.search(src.text)):
