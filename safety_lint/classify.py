@@ -396,7 +396,15 @@ def settled(
                 "instructed",
                 "declared",
             )
-            return Classification(declared.strip(), "declared", [ev], "frontmatter safety-class")
+            found = [ev]
+            if declared.strip() == "read-only":  # verified, not trusted (class-contradicted)
+                found += [
+                    e
+                    for e in file_facts(doc, pack).evidence
+                    if e.layer == "action" and e.weight >= STRENGTHS["decides"]
+                    and e.modality in COUNTED_MODALITIES
+                ]
+            return Classification(declared.strip(), "declared", found, "frontmatter safety-class")
         return Classification(
             None, None, [], "", f"safety-class '{declared}' is not one of {', '.join(CLASSES)}"
         )

@@ -24,6 +24,7 @@ CHECK_KINDS = (
     "frontmatter-keys",
     "confirm-before-mutation",
     "repository",
+    "class-contradicted",
 )
 # Kinds whose options are free-form data checked by the check itself.
 DATA_OPTION_KINDS = (
