@@ -401,7 +401,8 @@ def settled(
                 found += [
                     e
                     for e in file_facts(doc, pack).evidence
-                    if e.layer == "action" and e.weight >= STRENGTHS["decides"]
+                    if e.layer == "action"
+                    and e.weight >= STRENGTHS["decides"]
                     and e.modality in COUNTED_MODALITIES
                 ]
             return Classification(declared.strip(), "declared", found, "frontmatter safety-class")

@@ -311,5 +311,6 @@ def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[Fi
             cls = classify(again, pack, config.classes, run.agent_classes)
             return check_document(again, cls, pack, selector, run.facts), cls
 
-        outcomes.append(fix_document(doc, result, text, pack, recheck))
+        found = classify(doc, pack, config.classes, run.agent_classes).evidence
+        outcomes.append(fix_document(doc, result, text, pack, recheck, found))
     return outcomes

@@ -1,0 +1,251 @@
+"""The classification layers as a user meets them: modality, scope, the decision table,
+delegation chains, verified declarations and the `--fix` guard. Fixtures are written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_repo
+
+from safety_lint.check import Selector
+from safety_lint.classify import classify, gather
+from safety_lint.config import load_config
+from safety_lint.engine import fix
+from safety_lint.model import Classification, Evidence, Target
+from safety_lint.modality import COUNTED
+from safety_lint.parse import parse_text
+from safety_lint.rulepack import default_pack
+
+COMMAND = ".claude/commands/x.md"
+AGENT = ".claude/agents/x.md"
+
+
+def _doc(text: str, rel: str = COMMAND):  # type: ignore[no-untyped-def]
+    kind = "agent" if "/agents/" in rel else "command"
+    return parse_text(Target(Path("/r") / rel, rel, kind), text)  # type: ignore[arg-type]
+
+
+def decide(text: str, rel: str = COMMAND) -> Classification:
+    return classify(_doc(text, rel), default_pack())
+
+
+def findings(text: str, rel: str = COMMAND) -> list[Evidence]:
+    return gather(_doc(text, rel), default_pack())
+
+
+def counted(text: str, rel: str = COMMAND) -> list[Evidence]:
+    return [e for e in findings(text, rel) if e.modality in COUNTED]
+
+
+def block(code: str, lead: str = "Run:") -> str:
+    return f"# C\n\n{lead}\n\n```bash\n{code}\n```\n"
+
+
+# --- the action layer through the decision table -------------------------------------------
+
+
+def test_the_issue_example_agent_is_deployment() -> None:
+    text = "---\nname: x\ntools: Bash, Read\n---\n# X\n\n" + block(
+        "kubectl --context acme-prd -n payments apply -f k8s/"
+    )
+    c = decide(text, AGENT)
+    assert c.cls == "deployment"
+    assert any(e.layer == "action" and e.line == 12 for e in c.evidence)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "kamal deploy",
+        "terraform -chdir=infra apply -auto-approve",
+        "uv run alembic upgrade head",
+        "sudo systemctl start postgresql",
+        "mysql -e 'DROP TABLE users'",
+        "aliyun ecs DeleteInstance --InstanceId i-1",
+        "./scripts/release.sh 1.4.0 production",
+    ],
+)
+def test_mutating_commands_on_live_targets_decide(code: str) -> None:
+    assert decide(block(code)).cls == "deployment", code
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["kubectl get pods -A", "terraform plan", "python manage.py check --deploy", "npm install"],
+)
+def test_reading_commands_leave_a_file_read_only(code: str) -> None:
+    assert decide(block(code)).cls == "read-only", code
+
+
+def test_an_unknown_tool_with_a_mutating_verb_is_unclassified() -> None:
+    c = decide(block("shipit deploy api"))
+    assert c.cls is None and "weak evidence" in c.unclassified_reason
+
+
+# --- modality -------------------------------------------------------------------------------
+
+
+def test_a_dont_do_this_block_is_prohibited() -> None:
+    text = block("kubectl delete namespace payments", "Don't do this:")
+    assert decide(text).cls == "read-only"
+    assert {e.modality for e in findings(text)} == {"prohibited"}
+
+
+def test_a_command_handed_to_the_user_is_not_run_by_the_model() -> None:
+    text = (
+        "# C\n\nWhen the review is done, ask the user to run `terraform apply tfplan` themselves.\n"
+    )
+    assert decide(text).cls == "read-only"
+    assert {e.modality for e in findings(text)} == {"handed-to-user"}
+
+
+def test_a_command_in_a_file_the_model_generates_is_not_run() -> None:
+    text = "# C\n\nWrite the deploy script:\n\n```bash\n#!/bin/bash\nkubectl apply -f k8s/\n```\n"
+    assert decide(text).cls == "read-only"
+    assert {e.modality for e in findings(text)} == {"generated-file"}
+
+
+def test_a_described_deploy_is_not_an_instruction() -> None:
+    for text in (
+        "# C\n\n- Document how to deploy the service to production.\n",
+        "# C\n\n- Write a script that will deploy the service to production.\n",
+    ):
+        assert decide(text).cls == "read-only", text
+
+
+def test_a_conditional_step_still_counts() -> None:
+    text = "# C\n\n1. If the checks pass, run `helm upgrade api ./chart --kube-context prod`.\n"
+    c = decide(text)
+    assert c.cls == "deployment"
+    assert "conditional" in {e.modality for e in c.evidence}
+
+
+def test_a_when_to_use_list_is_not_a_step() -> None:
+    text = "# C\n\n## When to use\n\n- Before deploying to production\n- Deploy confidently.\n"
+    assert counted(text) == []
+
+
+def test_the_same_negation_scope_covers_prose_and_inline_code() -> None:
+    text = "# C\n\nNever run `kubectl delete ns payments` and never deploy to production.\n"
+    assert counted(text) == []
+
+
+# --- scope ----------------------------------------------------------------------------------
+
+
+def test_the_commands_own_fan_out_is_batch() -> None:
+    c = decide(block("kubectl --context prod delete pods --all-namespaces -l app=old"))
+    assert c.cls == "batch"
+
+
+def test_a_loop_over_targets_is_batch() -> None:
+    c = decide(
+        block('for env in staging prod; do helm upgrade api ./chart --kube-context "$env"; done')
+    )
+    assert c.cls == "batch"
+
+
+def test_an_unrelated_tools_all_is_not_scope() -> None:
+    code = (
+        "kubectl wait --for=condition=ready pod --all\npoetry cache clear --all pypi\nkamal deploy"
+    )
+    assert decide(block(code)).cls == "deployment"
+
+
+def test_each_environment_in_a_step_is_scope() -> None:
+    text = "# C\n\n1. Deploy the release to production.\n2. Repeat for each environment.\n"
+    assert decide(text).cls == "batch"
+
+
+# --- the file's own gate and description ----------------------------------------------------
+
+
+def test_a_files_own_confirmation_gate_makes_it_deployment() -> None:
+    text = (
+        "# Оператор\n\nТребуется явное подтверждение для операций, изменяющих состояние: "
+        "delete pod, scale deployment, rollout restart, apply manifests.\n"
+    )
+    assert decide(text, AGENT).cls == "deployment"
+
+
+def test_a_safety_heading_of_its_own_makes_it_deployment() -> None:
+    text = "# C\n\n## ⚠️ CRITICAL: MANDATORY PRODUCTION CONFIRMATION PROTOCOL ⚠️\n\nAsk first.\n"
+    assert decide(text, AGENT).cls == "deployment"
+
+
+def test_the_description_says_what_the_file_does() -> None:
+    text = (
+        "---\ndescription: Deploys a tagged release of the ingestion service with Terraform\n"
+        "---\n# Release\n"
+    )
+    assert decide(text).cls == "deployment"
+
+
+# --- delegation -----------------------------------------------------------------------------
+
+
+def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_delegation_chain_of_three_inherits_the_class(tmp_path: Path) -> None:
+    root = _repo(
+        tmp_path,
+        {
+            ".claude/commands/release.md": "# Release\n\n1. Invoke the `orchestrator` agent.\n",
+            ".claude/agents/orchestrator.md": (
+                "---\nname: orchestrator\n---\n# Orchestrator\n\n1. Invoke the `deployer` agent.\n"
+            ),
+            ".claude/agents/deployer.md": (
+                "---\nname: deployer\n---\n# Deployer\n\n```bash\nterraform apply tfplan\n```\n"
+            ),
+        },
+    )
+    run = run_repo(root)
+    classes = {r.path: r.cls for r in run.results if r.kind != "document"}
+    assert classes == {
+        ".claude/agents/deployer.md": "deployment",
+        ".claude/agents/orchestrator.md": "deployment",
+        ".claude/commands/release.md": "deployment",
+    }
+
+
+# --- declarations verified; the --fix guard ------------------------------------------------
+
+
+def test_a_declared_read_only_file_that_applies_is_contradicted(tmp_path: Path) -> None:
+    root = _repo(
+        tmp_path,
+        {
+            ".claude/commands/roll.md": "---\nsafety-class: read-only\n---\n# Roll\n\n"
+            + block("kubectl --context prod apply -f k8s/"),
+        },
+    )
+    (result,) = [r for r in run_repo(root).results if r.kind != "document"]
+    assert ("PS008", 11) in {(v.rule, v.line) for v in result.violations}
+
+
+def test_fix_writes_no_read_only_claim_into_a_file_with_mutating_evidence(tmp_path: Path) -> None:
+    handed = (
+        "---\nname: reviewer\ntools: Bash, Read\n---\n# Reviewer\n\n"
+        "Review the plan, then ask the user to run `terraform apply tfplan` themselves.\n"
+    )
+    weak = "---\nname: shipper\ntools: Bash, Read\n---\n# Shipper\n\n" + block("shipit deploy api")
+    root = _repo(
+        tmp_path, {".claude/agents/reviewer.md": handed, ".claude/agents/shipper.md": weak}
+    )
+    pack, config = default_pack(), load_config(root)
+    run = run_repo(root)
+    by_path = {r.path: r for r in run.results}
+    assert by_path[".claude/agents/reviewer.md"].cls == "read-only"
+    assert by_path[".claude/agents/shipper.md"].cls is None
+    found = {o.path: o for o in fix(run, pack, config, Selector())}
+    reviewer = found[".claude/agents/reviewer.md"]
+    assert reviewer.fixed is None and "line 7" in reviewer.problem
+    assert (
+        ".claude/agents/shipper.md" not in found or found[".claude/agents/shipper.md"].fixed is None
+    )
