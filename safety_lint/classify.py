@@ -240,22 +240,28 @@ def _work_out(doc: Document, pack: RulePack, extra: Sequence[Source]) -> FileFac
             found[(ev.rule, counts)] = ev
     evidence = [e for (k, c), e in found.items() if c or (k, True) not in found]
     evidence += scope.code_scope(sources, s, found)
-    for sid, ev in s.section_evidence.items():
+    for sid, spec in s.section_evidence.items():
         section = _section(doc, pack, sid)
         if section is None:
             continue
         what = f"has the `{pack.sections[sid].heading}` section"
-        weight = STRENGTHS[ev.get("strength", "decides")]
+        weight = STRENGTHS[spec.get("strength", "decides")]
         evidence.append(
             Evidence(
-                section.line, ev["signal"], weight, what, f"section:{sid}", "instructed", "section"
+                section.line,
+                spec["signal"],
+                weight,
+                what,
+                f"section:{sid}",
+                "instructed",
+                "section",
             )
         )
-        if "also" in ev:
+        if "also" in spec:
             evidence.append(
                 Evidence(
                     section.line,
-                    ev["also"],
+                    spec["also"],
                     weight,
                     what,
                     f"section:{sid}:also",

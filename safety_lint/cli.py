@@ -7,11 +7,14 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .model import FileResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -145,7 +148,7 @@ def _selector(pack: Any, config: Any, select: list[str] | None, ignore: list[str
     chosen = frozenset(code(k) for k in _split(select) or config.select)
     ignored = frozenset(code(k) for k in _split(ignore) | frozenset(config.ignore))
     severity = {code(k): v for k, v in config.severity.items()}
-    return Selector(chosen, ignored, severity, config.require_reason)
+    return Selector(chosen, ignored, severity, config.require_reason, config.require_safety_class)
 
 
 PathsArg = Annotated[
@@ -351,6 +354,14 @@ def classify(
     output_format: Annotated[
         CheckFormat, typer.Option("--format", "--output-format", help="Output format.")
     ] = CheckFormat.text,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="Record each inferred class as `safety-class` in the frontmatter of files "
+            "that declare none (review the diff, then commit).",
+        ),
+    ] = False,
     jobs: JobsOpt = None,
     root: RootOpt = None,
     config_path: ConfigOpt = None,
@@ -368,6 +379,34 @@ def classify(
         typer.echo(report.classification_json(run.results, run.classifications), nl=False)
     else:
         typer.echo(report.classification_text(run.results, run.classifications, explain), nl=False)
+    if write:
+        _write_classes(root, run.results)
+
+
+def _write_classes(root: Path, results: list[FileResult]) -> None:
+    """`classify --write`: inferred classes into the frontmatter, atomically, one file at a time."""
+    from .declare import with_declaration
+    from .fix import Encoded
+    from .fsutil import WriteError, atomic_write
+
+    written = 0
+    for r in results:
+        if r.kind == "document" or r.cls is None or r.class_source not in ("inferred", "tools"):
+            continue
+        path = root / r.path
+        try:
+            data = path.read_bytes()
+            encoded = Encoded.of(data)
+            fixed = with_declaration(encoded.decode(data), r.cls)
+            if fixed is None:
+                typer.echo(f"{r.path}: not written: its frontmatter cannot take the key", err=True)
+                continue
+            atomic_write(path, encoded.encode(fixed))
+        except (OSError, UnicodeDecodeError, WriteError) as err:
+            typer.echo(f"{r.path}: not written: {err}", err=True)
+            continue
+        written += 1
+    typer.echo(f"wrote safety-class to {_n(written, 'file')}", err=True)
 
 
 @app.command()

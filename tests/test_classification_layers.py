@@ -12,8 +12,8 @@ from safety_lint.check import Selector
 from safety_lint.classify import classify, gather
 from safety_lint.config import load_config
 from safety_lint.engine import fix
-from safety_lint.model import Classification, Evidence, Target
 from safety_lint.modality import COUNTED
+from safety_lint.model import Classification, Evidence, Target
 from safety_lint.parse import parse_text
 from safety_lint.rulepack import default_pack
 
@@ -163,7 +163,7 @@ def test_each_environment_in_a_step_is_scope() -> None:
 
 def test_a_files_own_confirmation_gate_makes_it_deployment() -> None:
     text = (
-        "# Оператор\n\nТребуется явное подтверждение для операций, изменяющих состояние: "
+        "# Оператор\n\nТребуется явное подтверждение для операций, изменяющих состояние: "  # noqa: RUF001
         "delete pod, scale deployment, rollout restart, apply manifests.\n"
     )
     assert decide(text, AGENT).cls == "deployment"
@@ -249,3 +249,56 @@ def test_fix_writes_no_read_only_claim_into_a_file_with_mutating_evidence(tmp_pa
     assert (
         ".claude/agents/shipper.md" not in found or found[".claude/agents/shipper.md"].fixed is None
     )
+
+
+# --- classify --write and require-safety-class ----------------------------------------------
+
+
+def test_classify_write_records_inferred_classes_only_where_none_is_declared(
+    tmp_path: Path,
+) -> None:
+    from conftest import cli
+
+    deploy = (
+        "---\r\ndescription: Ship it\r\n---\r\n# Ship\r\n\r\n```bash\r\nkamal deploy\r\n```\r\n"
+    )
+    declared = "---\nsafety-class: deployment\n---\n# Review\n\nRead the diff.\n"
+    bare = "# Review\n\nRead the diff.\n"
+    root = _repo(
+        tmp_path,
+        {
+            ".claude/commands/ship.md": deploy,
+            ".claude/commands/declared.md": declared,
+            ".claude/commands/bare.md": bare,
+        },
+    )
+    (root / ".git").mkdir()
+    out = cli(root, "classify", "--write")
+    assert out.returncode == 0, out.stderr
+    assert "wrote safety-class to 2 files" in out.stderr
+    ship = (root / ".claude/commands/ship.md").read_bytes()
+    assert (
+        ship
+        == deploy.replace("---\r\n# Ship", "safety-class: deployment\r\n---\r\n# Ship").encode()
+    )
+    assert (root / ".claude/commands/declared.md").read_text() == declared
+    assert (
+        root / ".claude/commands/bare.md"
+    ).read_text() == "---\nsafety-class: read-only\n---\n" + bare
+
+
+def test_require_safety_class_makes_a_declaration_mandatory(tmp_path: Path) -> None:
+    from conftest import cli
+
+    root = _repo(
+        tmp_path,
+        {
+            ".claude/commands/bare.md": "# Review\n\nRead the diff.\n",
+            ".claude/commands/declared.md": "---\nsafety-class: read-only\n---\n# Review\n\nRead.\n",
+            ".safety-lint.yaml": "require-safety-class: true\n",
+        },
+    )
+    (root / ".git").mkdir()
+    out = cli(root, "check", ".claude/commands/bare.md", ".claude/commands/declared.md")
+    assert ".claude/commands/bare.md:1:1: PS009 safety-class-required" in out.stdout
+    assert "declared.md:1:1: PS009" not in out.stdout

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from safety_lint.classify import classify, gather
-from safety_lint.model import Classification, Evidence, Target
 from safety_lint.modality import COUNTED
+from safety_lint.model import Classification, Evidence, Target
 from safety_lint.parse import parse_text
 from safety_lint.rulepack import default_pack
 
