@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import classification_pack
+
 CHECK_KINDS = (
     "section",
     "first-section",
@@ -384,8 +386,8 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
             sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level)
         if "core-documents" in data:
             core.extend(r.strings(data, "core-documents"))
-        if "classification" in data:
-            classification.update(_plain(data["classification"]))
+        if "classification" in data:  # validated, and merged by id: never replaced whole
+            classification_pack.merge(classification, data["classification"], r, _plain)
         if "status" in data:
             status.update(_plain(data["status"]))
         for tid in data.get("templates") or {}:

@@ -302,3 +302,68 @@ def test_require_safety_class_makes_a_declaration_mandatory(tmp_path: Path) -> N
     out = cli(root, "check", ".claude/commands/bare.md", ".claude/commands/declared.md")
     assert ".claude/commands/bare.md:1:1: PS009 safety-class-required" in out.stdout
     assert "declared.md:1:1: PS009" not in out.stdout
+
+
+# --- a team's rule pack extends the classification ------------------------------------------
+
+
+def test_a_team_pack_adds_one_evidence_kind_and_keeps_the_rest(tmp_path: Path) -> None:
+    from safety_lint.rulepack import load_pack
+
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "ours.yaml").write_text(
+        "classification:\n"
+        "  evidence:\n"
+        "    - id: acme-release-train\n"
+        "      what: boards the Acme release train\n"
+        "      signal: deployment\n"
+        "      kinds: [command, agent]\n"
+        "      in: [step]\n"
+        "      pattern: '\\bboard the release train\\b'\n",
+        encoding="utf-8",
+    )
+    from safety_lint.rulepack import bundled_rules_dir
+
+    builtin = default_pack()
+    pack = load_pack([bundled_rules_dir(), team])
+    ids = [e["id"] for e in pack.classification["evidence"]]
+    assert ids[:-1] == [e["id"] for e in builtin.classification["evidence"]]
+    assert ids[-1] == "acme-release-train"
+    doc = _doc("# C\n\n1. Board the release train for the payments service.\n")
+    assert classify(doc, pack).cls == "deployment"
+    assert classify(doc, builtin).cls == "read-only"
+    # The built-in kinds still work with the team pack.
+    assert classify(_doc(block("kamal deploy")), pack).cls == "deployment"
+
+
+def test_a_bad_classification_section_names_file_line_and_a_close_key(tmp_path: Path) -> None:
+    from safety_lint.rulepack import RulePackError, bundled_rules_dir, load_pack
+
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "ours.yaml").write_text(
+        "classification:\n  evidence:\n    - id: deploy-instruction\n      sigal: batch\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulePackError) as err:
+        load_pack([bundled_rules_dir(), team])
+    assert f"{team / 'ours.yaml'}:4:" in str(err.value)
+    assert "did you mean 'signal'?" in str(err.value)
+
+
+def test_a_team_pack_overrides_a_kind_by_id(tmp_path: Path) -> None:
+    from safety_lint.rulepack import bundled_rules_dir, load_pack
+
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "ours.yaml").write_text(
+        "classification:\n  evidence:\n    - id: runs-loader\n      strength: decides\n",
+        encoding="utf-8",
+    )
+    pack = load_pack([bundled_rules_dir(), team])
+    loader = next(e for e in pack.classification["evidence"] if e["id"] == "runs-loader")
+    assert loader["strength"] == "decides" and loader["pattern"]
+    assert (
+        classify(_doc("# C\n\n1. Run the data load for the reports.\n"), pack).cls == "deployment"
+    )
