@@ -19,7 +19,7 @@ from typing import Any
 from . import modality, scope
 from .catalogue import Catalogue, catalogue_for, default_catalogue
 from .decide import STRENGTHS, decide
-from .findings import ApiOperations, action_findings, step_findings
+from .findings import ApiOperations, action_findings, call_findings, step_findings
 from .lexicon import Lexicons, default_lexicons, lexicons_for
 from .modality import COUNTED as COUNTED_MODALITIES
 from .model import Classification, Document, Evidence, Section
@@ -234,6 +234,7 @@ def _work_out(doc: Document, pack: RulePack, extra: Sequence[Source]) -> FileFac
     for ev in (
         *action_findings(sources, s.catalogue, s.api_operations),
         *step_findings(sources, s.lexicons, s.scope, s.live),
+        *call_findings(sources, s.lexicons),
     ):
         counts = ev.modality in COUNTED_MODALITIES
         if (ev.rule, True) not in found and (counts or (ev.rule, False) not in found):

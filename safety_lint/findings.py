@@ -132,12 +132,70 @@ def action_findings(
                 )
 
 
+_CONFIRM = re.compile(
+    r"confirm|approv|consent|sign-?off|подтвержд|bestätig|confirmaci|确认|確認|承認|同意", re.I
+)
+_STATE_CHANGE = re.compile(
+    r"\b(mutat\w*|state[- ]chang\w*|destructive (operations?|actions?|changes?)|write operations?"
+    r"|changes? to (production|the account|resources|infrastructure))\b"
+    r"|изменяющ|zustandsänder|modifiant l|cambi\w* de estado|变更|変更",
+    re.I,
+)
+# Tool calls in code and inline code: `k8s_scale_deployment(...)`, `skill_run("rollout_restart")`.
+_CALL_NAME = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s*\(")
+_CALL_ARG = re.compile(r"\b[a-z]\w*\(\s*[\"']([a-z][a-z0-9]*(?:[_-][a-z0-9]+)+)[\"']")
+CALLS = ("code", "inline", "calls", "script")
+
+
+def _gate(text: str, lexicons: Lexicons, live: re.Pattern[str]) -> int | None:
+    """Where a sentence describes a confirmation gate for state changes: a gate phrase of the
+    lexicons, a confirmation word, and the changes named (a live target, a mutating step,
+    "mutation", "state-changing")."""
+    gates = match_gates(text, lexicons)
+    if not gates or not _CONFIRM.search(text):
+        return None
+    if live.search(text) or _STATE_CHANGE.search(text):
+        return gates[0].start
+    if any(m.effect == "mutating" for m in match_steps(text, lexicons)):
+        return gates[0].start
+    return None
+
+
+def call_findings(sources: Iterable[Source], lexicons: Lexicons) -> Iterator[Evidence]:
+    """Tool calls whose name says they change a live object (`delete_db_instance`)."""
+    for src in sources:
+        if src.kind not in CALLS or "(" not in src.text:
+            continue
+        for pattern in (_CALL_NAME, _CALL_ARG):
+            for m in pattern.finditer(src.text):
+                words = m.group(1).replace("_", " ").replace("-", " ")
+                step = next(
+                    (x for x in match_steps(words, lexicons) if x.effect == "mutating"), None
+                )
+                if step is None:
+                    continue
+                line = src.line + src.text.count("\n", 0, m.start())
+                what = f"calls `{m.group(1)}` ({step.verb} {step.object})"
+                yield Evidence(
+                    line, "deployment", DECIDES, what, "tool-call", src.modality, "action"
+                )
+
+
+_CLAUSE = re.compile(r"(^|[.;:!?]\s+)['\"]?$")
+
+
+def _leads(text: str, start: int) -> bool:
+    """Does the verb at `start` open a sentence ("Restart a deployment and monitor the
+    rollout")? "Use when you need to design and scale ..." is a persona, not a step."""
+    return bool(_CLAUSE.search(text[max(0, start - 40) : start]))
+
+
 def step_findings(
     sources: Iterable[Source], lexicons: Lexicons, scope: modality.Scope, live: re.Pattern[str]
 ) -> Iterator[Evidence]:
     """Plain-language steps and confirmation gates (any language), with their modality."""
     for src in sources:
-        if src.kind != "text":  # paragraphs and list items alike
+        if src.kind not in ("text", "step", "description"):
             continue
         ends: list[int] | None = None
 
@@ -149,33 +207,31 @@ def step_findings(
                 ends = modality.sentence_ends(src.text)
             return modality.at(src.text, at, scope, ends)
 
-        gates = match_gates(src.text, lexicons)
-        # A gate for state changes names them: a change in the same text, or a live target.
-        if gates and (
-            live.search(src.text)
-            or any(m.effect == "mutating" for m in match_steps(src.text, lexicons))
-        ):
-            what = "describes its own confirmation gate for state changes (so it makes them)"
-            line = src.line + src.text.count("\n", 0, gates[0].start)
-            yield Evidence(
-                line,
-                "deployment",
-                DECIDES,
-                what,
-                "confirmation-gate",
-                mod(gates[0].start),
-                "section",
-            )
+        if src.kind == "text":
+            at = _gate(src.text, lexicons, live)
+            if at is not None:
+                what = "describes its own confirmation gate for state changes (so it makes them)"
+                line = src.line + src.text.count("\n", 0, at)
+                yield Evidence(
+                    line, "deployment", DECIDES, what, "confirmation-gate", mod(at), "section"
+                )
         for step in match_steps(src.text, lexicons):
             own = _OWN_WORDS.get(step.language)
-            if step.language == "en" or (own is not None and not own.search(src.text)):
-                continue  # English steps are the statement kinds' (rules/classification.yaml)
-            # A step decides when its verb acts on a live object in a named live target; a
-            # bare verb is everywhere ("before deploying") and decides nothing.
-            if step.effect != "mutating" or step.target is None or is_local(step.target):
+            if own is not None and not own.search(src.text):
+                continue
+            if step.effect != "mutating":
+                continue  # a bare verb is everywhere ("before deploying") and decides nothing
+            live_target = step.target is not None and not is_local(step.target)
+            # English prose has the statement kinds; an English step decides in the description
+            # (verb + live object), other languages anywhere with a live target.
+            if step.language == "en":
+                if src.kind != "description" or not _leads(src.text, step.start):
+                    continue
+            elif src.kind != "text" or not live_target:
                 continue
             said = " ".join(x for x in (step.verb, step.object, step.target) if x)
-            what = f"a step that changes something ({step.language}: {said})"
+            where = "description: " if src.kind == "description" else ""
+            what = f"{where}a step that changes something ({step.language}: {said})"
             line = src.line + src.text.count("\n", 0, step.start)
             yield Evidence(
                 line,

@@ -165,6 +165,9 @@ def body_sources(
             given = under if under != "instructed" else modality.lead(previous, scope)
             if given == "instructed" and not runnable(block, previous, r):
                 lang = block.info.split(maxsplit=1)[0].strip("{}.").lower() if block.info else ""
+                if lang in ("text", "txt", "plain"):  # tool calls written out: `skill_run(...)`
+                    yield Source("calls", block.line + 1, block.text, given)
+                    continue
                 if lang not in r.languages:
                     continue  # source code, data, output: no commands to look for
                 given = "generated-file"
