@@ -123,7 +123,9 @@ def settings(pack: RulePack) -> Settings:
         lexicons=lexicons_for(pack.folders) if pack.folders else default_lexicons(),
         live=_compile(r"\b{{live}}\b", fragments),
         api_operations=ApiOperations(
-            tuple(raw["api-operations"]["mutating"]), tuple(raw["api-operations"]["reading"])
+            tuple(raw["api-operations"]["mutating"]),
+            tuple(raw["api-operations"]["reading"]),
+            tuple(raw["api-operations"].get("local", ())),
         ),
     )
 

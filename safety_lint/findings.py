@@ -39,6 +39,7 @@ class ApiOperations:
 
     mutating: tuple[str, ...]
     reading: tuple[str, ...]
+    local: tuple[str, ...] = ()
 
 
 _CAMEL = re.compile(r"^([A-Z][a-z]+)[A-Z]\w*$")
@@ -57,6 +58,8 @@ def _effect(action: Action, ops: ApiOperations) -> str:
     words = [a for a in action.args[:3] if not a.startswith("-")]
     if words and words[0].startswith("/") and words[0].count("/") == 1:
         return "unknown"  # `gemini /restore`: a prompt to another assistant
+    if words and words[0].lower() in ops.local:
+        return "reading"  # the CLI's own set-up on this machine
     for word in words:
         camel, kebab = _CAMEL.match(word), _KEBAB.match(word)
         verb = camel.group(1) if camel else kebab.group(1).capitalize() if kebab else ""
@@ -136,11 +139,13 @@ _CONFIRM = re.compile(
     r"confirm|approv|consent|sign-?off|подтвержд|bestätig|confirmaci|确认|確認|承認|同意", re.I
 )
 _STATE_CHANGE = re.compile(
-    r"\b(mutat\w*|state[- ]chang\w*|destructive (operations?|actions?|changes?)|write operations?"
+    r"\b(mutat\w*|state[- ]chang\w*|destructive (operations?|actions?|changes?|commands?)"
+    r"|write operations?"
     r"|changes? to (production|the account|resources|infrastructure))\b"
     r"|изменяющ|zustandsänder|modifiant l|cambi\w* de estado|变更|変更",
     re.I,
 )
+_CONFIRM_BEFORE = re.compile(r"\bconfirm\w*\b[^.;]{0,60}\bbefore\b", re.I)
 # Tool calls in code and inline code: `k8s_scale_deployment(...)`, `skill_run("rollout_restart")`.
 _CALL_NAME = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s*\(")
 _CALL_ARG = re.compile(r"\b[a-z]\w*\(\s*[\"']([a-z][a-z0-9]*(?:[_-][a-z0-9]+)+)[\"']")
@@ -151,13 +156,14 @@ def _gate(text: str, lexicons: Lexicons, live: re.Pattern[str]) -> int | None:
     """Where a sentence describes a confirmation gate for state changes: a gate phrase of the
     lexicons, a confirmation word, and the changes named (a live target, a mutating step,
     "mutation", "state-changing")."""
-    gates = match_gates(text, lexicons)
+    gates = [g.start for g in match_gates(text, lexicons)]
+    gates += [m.start() for m in _CONFIRM_BEFORE.finditer(text)]
     if not gates or not _CONFIRM.search(text):
         return None
     if live.search(text) or _STATE_CHANGE.search(text):
-        return gates[0].start
+        return min(gates)
     if any(m.effect == "mutating" for m in match_steps(text, lexicons)):
-        return gates[0].start
+        return min(gates)
     return None
 
 
