@@ -24,10 +24,17 @@ from typing import Literal
 
 from safety_lint import shell
 from safety_lint.shell import Invocation, tool_name
+from safety_lint.targets import (
+    DEFAULT_PRODUCTION,
+    find_targets,
+    hosts,
+    is_local,
+    is_production,
+    name_parts,
+)
 
 Effect = Literal["mutating", "reading", "unknown-mutating", "unknown"]
 EFFECT_ORDER: dict[str, int] = {"reading": 0, "unknown": 1, "unknown-mutating": 2, "mutating": 3}
-DEFAULT_PRODUCTION = ("prod", "production", "prd", "live")
 
 __all__ = [
     "DEFAULT_PRODUCTION",
@@ -67,6 +74,11 @@ class Action:
     line: int
     text: str
     rule_id: str
+    # From the invocation: peeled wrappers (`xargs`, `watch`, `sudo`...: `xargs` fans out) and
+    # whether it came from a nested string (`bash -c`, `$(...)`).
+    wrappers: tuple[str, ...] = ()
+    nested: bool = False
+    in_loop: bool = False  # inside a shell loop: run once per item (a fan-out)
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class Condition:
     """Any of these holds (an empty condition never holds)."""
 
     options: tuple[str, ...] = ()
+    global_options: tuple[str, ...] = ()  # options before the subcommand (`docker -c x run`)
     tool: re.Pattern[str] | None = None  # the tool's name
     args: tuple[re.Pattern[str], ...] = ()
     last_arg: re.Pattern[str] | None = None
@@ -84,6 +97,7 @@ class Condition:
     def __bool__(self) -> bool:
         return bool(
             self.options
+            or self.global_options
             or self.tool
             or self.args
             or self.last_arg
@@ -119,6 +133,8 @@ class Family:
     statement_options: frozenset[str]
     statement_positional: bool
     script_options: frozenset[str]
+    inner_options: frozenset[str] = frozenset()  # `--command CMD`: a command run on the target
+    tool_patterns: tuple[re.Pattern[str], ...] = ()
     calls_mutating: tuple[str, ...] = ()
     calls_reading: tuple[str, ...] = ()
     source: str = ""
@@ -143,6 +159,11 @@ class Catalogue:
     sql_reading: frozenset[str]
     sql_two_word: frozenset[str] = field(default_factory=frozenset)
     sql_objects: frozenset[str] = field(default_factory=frozenset)
+    sql_scan: frozenset[str] = field(default_factory=frozenset)
+    # Families that claim tools by name pattern (`Restart-Service`), after the named tools.
+    tool_patterns: tuple[tuple[re.Pattern[str], Family], ...] = ()
+    query_suffixes: frozenset[str] = field(default_factory=frozenset)
+    help_options: frozenset[str] = field(default_factory=frozenset)
 
 
 def load_catalogue(
@@ -172,72 +193,6 @@ def catalogue_for(folders: Sequence[Path]) -> Catalogue:
     return read_documents("catalogue", folders, load_catalogue)
 
 
-# --- targets ----------------------------------------------------------------------------------
-_PART = re.compile(r"[a-z]+")
-_LOCAL_HOSTS = re.compile(
-    r"^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal)$"
-)
-
-
-def _parts(value: str) -> list[str]:
-    # `acme-prd`, `gke_x_us_prod`, `db.prod.internal`, `prod1`: letters runs are the parts.
-    return _PART.findall(value.lower())
-
-
-def is_production(value: str, patterns: Sequence[str] = DEFAULT_PRODUCTION) -> bool:
-    """Does `value` name production? Matched as name parts: `acme-prd`, `prod-eu-1`,
-    `postgres://db.prod.internal/x` yes; `product`, `produce` no."""
-    wanted = {p.lower() for p in patterns}
-    return any(part in wanted for part in _parts(value))
-
-
-_LOCAL_PARTS = frozenset(
-    [
-        "localhost",
-        "local",
-        "dev",
-        "development",
-        "test",
-        "testing",
-        "sandbox",
-        "ci",
-        "kind",
-        "minikube",
-        "docker",
-        "desktop",
-        "k3d",
-        "emulator",
-        "emulators",
-        "localstack",
-        "devcontainer",
-    ]
-)
-
-
-def is_local(value: str, local: frozenset[str] = _LOCAL_PARTS) -> bool:
-    """Does `value` name a local or throwaway target (localhost, dev, test, kind, minikube...)?
-    A value that also names production is not local."""
-    lowered = value.lower().strip()
-    host = re.sub(r"^[a-z+]+://([^@/]*@)?", "", lowered).split("/")[0].rsplit(":", 1)[0]
-    if _LOCAL_HOSTS.match(host) or _LOCAL_HOSTS.match(lowered):
-        return True
-    if is_production(value):
-        return False
-    return any(part in local for part in _parts(value))
-
-
-_PLACEHOLDER = re.compile(
-    r"^(<|\{\{\s*|\$\{?|\[|%)\s*(env|environment|stage|target|cluster|context|namespace|"
-    r"profile|project|host|server|region|tier|deploy_env|target_env)\s*(>|\s*\}\}|\}|\]|%)?$",
-    re.IGNORECASE,
-)
-_URL = re.compile(
-    r"^(postgres(ql)?|mysql|mariadb|mongodb(\+srv)?|redis|rediss|amqps?|kafka|clickhouse|"
-    r"sqlserver|mssql|jdbc:[a-z]+|ssh|rsync|https?)://",
-    re.IGNORECASE,
-)
-
-
 # --- analysis ---------------------------------------------------------------------------------
 def analyse_script(script: str, catalogue: Catalogue, first_line: int = 1) -> list[Action]:
     """Every command of `script` as an Action, in order."""
@@ -252,15 +207,21 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
     if family is None and "." in name:
         family = catalogue.by_tool.get(name.rsplit(".", 1)[0])
     if family is None:
+        family = next((f for p, f in catalogue.tool_patterns if p.search(name)), None)
+    if family is None:
         return _generic(inv, name, args, catalogue)
-    targets = _targets(args, inv.env, family, catalogue)
+    targets = find_targets(args, inv.env, family, catalogue)
     if family.hosts:
-        targets = tuple(dict.fromkeys([*targets, *_hosts(args)]))
-    words, _ = _positionals(args, family.value_options)
+        targets = tuple(dict.fromkeys([*targets, *hosts(args)]))
+    words, after = _positionals(args, family.value_options)
     if family.statements == "remote":
-        return _remote(inv, name, args, family, targets, catalogue, _depth)
+        from safety_lint import statements
+
+        return statements.remote(inv, name, args, family, targets, catalogue, _depth)
     if family.statements:
-        found = _statements(inv, args, family, catalogue)
+        from safety_lint import statements
+
+        found = statements.statements(inv, args, family, catalogue)
         if found is not None:
             subcommand, effect, rule_id = found
             return _action(inv, name, subcommand, effect, family, targets, False, rule_id)
@@ -275,6 +236,12 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
         subcommand = " ".join(matched)
         effect = rule.effect
         rule_id = f"{family.id}.{rule.id}"
+        if effect == "inner":
+            from safety_lint import statements
+
+            return statements.inner(
+                inv, name, subcommand, family, targets, rule_id, after, catalogue, _depth
+            )
         if effect == "by-name":
             # `make deploy` (pattern `*`): the matched word; `npm run X`: the word after.
             if matched and any(ch in rule.pattern[-1] for ch in "*?["):
@@ -286,11 +253,12 @@ def analyse(inv: Invocation, catalogue: Catalogue, _depth: int = 0) -> Action:
         return _decided(
             inv, name, subcommand, effect, family, targets, rule.scope, rule_id, catalogue
         )
-    head = words[:2]
+    head = [w for w in words[:2] if _PLAIN.match(w)]
     # A family that says what an unlisted subcommand does (`default`) is believed; one that
-    # does not know still hears the verb (`kamal frobnicate-deploy`).
+    # does not know still hears the verb (`kamal frobnicate-deploy`, a `deploy-prod` script
+    # a name pattern claimed).
     if family.default == "unknown" and any(
-        _by_name(word, catalogue) == "unknown-mutating" for word in head
+        _by_name(word, catalogue) == "unknown-mutating" for word in [name, *head]
     ):
         return _decided(
             inv,
@@ -331,6 +299,8 @@ def _decided(
     test`, `cap production deploy`... `test` is no target) taken out of the targets."""
     args = inv.argv[1:]
     mutates = effect in ("mutating", "unknown-mutating")
+    if mutates and _present(args, catalogue.help_options):
+        effect, rule_id, mutates = "reading", rule_id + ".help", False
     if mutates and _present(args, family.dry_run_options | catalogue.dry_run_options):
         effect, rule_id, mutates = "reading", rule_id + ".dry-run", False
     scope = scope or (mutates and _present(args, family.scope_options))
@@ -360,28 +330,44 @@ def _action(
         line=inv.line,
         text=inv.text,
         rule_id=rule_id,
+        wrappers=inv.wrappers,
+        nested=inv.nested,
+        in_loop=inv.in_loop,
     )
 
 
 def _generic(inv: Invocation, name: str, args: tuple[str, ...], catalogue: Catalogue) -> Action:
-    targets = _targets(args, inv.env, None, catalogue)
+    targets = find_targets(args, inv.env, None, catalogue)
     words, _ = _positionals(args, frozenset())
     stem = re.sub(r"\.(sh|bash|py|js|ts|rb|pl|ps1|mjs|cjs)$", "", name)
+    if re.fullmatch(r"[A-Z][A-Z0-9_]*", inv.argv[0]):  # `SYNC_SUFFIX + 1`: a variable
+        return _action(inv, name, "", "unknown", None, targets, False, "generic.unknown")
+    if _present(args, catalogue.help_options):
+        return _action(inv, name, "", "reading", None, targets, False, "generic.help")
     if _by_name(stem, catalogue) == "unknown-mutating":
         return _action(inv, name, "", "unknown-mutating", None, targets, False, "generic-verb")
-    if words and _by_name(words[0], catalogue) == "unknown-mutating":
-        return _action(
-            inv, name, words[0], "unknown-mutating", None, targets, False, "generic-verb"
-        )
+    # `opsctl --region eu deploy`: an unknown option's value may come first. Only plain words
+    # count: `input.wav`, `a=b,release=50`, a quoted sentence are values, not verbs.
+    verb = next(
+        (w for w in words[:2] if _PLAIN.match(w) and _by_name(w, catalogue) == "unknown-mutating"),
+        None,
+    )
+    if verb is not None:
+        return _action(inv, name, verb, "unknown-mutating", None, targets, False, "generic-verb")
     return _action(
         inv, name, words[0] if words else "", "unknown", None, targets, False, "generic.unknown"
     )
 
 
+_PLAIN = re.compile(r"^[a-z][a-z0-9_:-]*$")
+
+
 def _by_name(word: str, catalogue: Catalogue) -> str:
     """`deploy-prod`, `db:migrate`, `release` -> unknown-mutating; `build`, `test:unit` ->
     reading; anything else unknown."""
-    parts = _parts(word)
+    parts = name_parts(word)
+    if len(parts) > 1 and parts[-1] in catalogue.query_suffixes:
+        return "unknown"  # `sync-status`, `release-plan`, `deploy-logs` ask about the verb
     if any(part in catalogue.generic_verbs for part in parts):
         return "unknown-mutating"
     if parts and all(part in catalogue.read_verbs for part in parts[:1]):
@@ -433,6 +419,20 @@ def _present(args: Sequence[str], options: frozenset[str] | Sequence[str]) -> bo
     return any(arg in options or arg.split("=", 1)[0] in options for arg in args)
 
 
+def _before_subcommand(args: Sequence[str], value_options: Sequence[str]) -> Sequence[str]:
+    """The arguments before the first positional word (`--context prod` of `docker --context
+    prod run ... sh -c x`), an option's value not counting as that word."""
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = "=" not in arg and arg in value_options
+        else:
+            return args[:index]
+    return args
+
+
 def _holds(
     cond: Condition,
     tool: str,
@@ -444,6 +444,10 @@ def _holds(
     if cond.options and _present(args, cond.options):
         return True
     if cond.tool is not None and cond.tool.search(tool):
+        return True
+    if cond.global_options and _present(
+        _before_subcommand(args, cond.global_options), cond.global_options
+    ):
         return True
     # Arguments are cut short: a user's pattern runs over bounded text.
     if cond.args and any(p.search(a[:500]) for p in cond.args for a in args):
@@ -459,214 +463,34 @@ def _holds(
     return cond.remote and any(not is_local(t, catalogue.local) for t in targets)
 
 
-def _targets(
-    args: Sequence[str],
-    env: Sequence[tuple[str, str]],
-    family: Family | None,
-    catalogue: Catalogue,
-) -> tuple[str, ...]:
-    """Target evidence: values of target options, `key=value` words whose key names an
-    environment, environment words and placeholders, database URLs, target env variables."""
-    found: list[str] = []
-    options = catalogue.target_options | (family.target_options if family else frozenset())
-    for index, arg in enumerate(args):
-        name, eq, value = arg.partition("=")
-        if arg.startswith("-") and len(arg) > 1:
-            if arg in catalogue.production_flags:
-                found.append("production")
-                continue
-            if not eq:
-                value = args[index + 1] if index + 1 < len(args) else ""
-            if (name in options and value) or (
-                name in catalogue.environment_options and _is_environment(value, catalogue)
-            ):
-                found.append(value)
-            elif "=" in value:  # -x env=prod, --set env=prod, -var 'stage=prd'
-                key, _, inner = value.partition("=")
-                if inner and catalogue.target_keys.search(key.lower()):
-                    found.append(inner)
-        elif eq and re.match(r"^[A-Za-z_][\w.-]*$", name):  # make ENV=prod, env=prod
-            if value and catalogue.target_keys.search(name.lower()):
-                found.append(value)
-        elif (
-            (_URL.match(arg) and not arg.lower().startswith("http"))
-            or _is_environment(arg, catalogue)
-            or _PLACEHOLDER.match(arg)
-        ):
-            found.append(arg)
-    for var, value in env:
-        if value and catalogue.target_env.search(var):
-            found.append(value)
-    return tuple(dict.fromkeys(found))
-
-
-_HOST_ARG = re.compile(r"^(?:[\w.-]+@)?([A-Za-z0-9][\w-]*(?:\.[\w-]+)*):(?!//)")
-_URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?([^/:\s?#]+)", re.IGNORECASE)
-
-
-def _hosts(args: Sequence[str]) -> list[str]:
-    """Hosts named by `user@host:path` and `scheme://host/...` arguments."""
-    found = []
-    for arg in args:
-        match = _URL_HOST.match(arg) or _HOST_ARG.match(arg)
-        if match and len(match.group(1)) > 1:
-            found.append(match.group(1))
-    return found
-
-
-def _is_environment(word: str, catalogue: Catalogue) -> bool:
-    lowered = word.lower()
-    return lowered in catalogue.environments or (
-        bool(lowered)
-        and is_production(lowered, catalogue.production)
-        and len(lowered) <= 40
-        and not lowered.startswith(("-", ".", "/"))
-    )
-
-
-# --- statements (SQL, query languages, remote commands) ----------------------------------------
-def _statements(
-    inv: Invocation, args: tuple[str, ...], family: Family, catalogue: Catalogue
-) -> tuple[str, str, str] | None:
-    """(subcommand, effect, rule id) from the statement a client is given, or None."""
-    texts: list[str] = []
-    for index, arg in enumerate(args):
-        name, eq, value = arg.partition("=")
-        if arg.startswith("-") and name in family.statement_options:
-            texts.append(value if eq else (args[index + 1] if index + 1 < len(args) else ""))
-        elif arg.startswith("-") and name in family.script_options:
-            return ("script", "unknown-mutating", f"{family.id}.script")
-    if family.statement_positional:
-        words, _ = _positionals(args, family.value_options)
-        originals = [a for a in args if a.lower() in words]
-        texts.extend(a for a in originals if " " in a.strip() or a.endswith(";"))
-    if inv.heredoc:
-        texts.append(inv.heredoc)
-    if not texts:
-        return None
-    worst: tuple[str, str, str] | None = None
-    for text in texts:
-        if family.statements == "sql":
-            results = _sql(text, family, catalogue)
-        elif family.statements == "calls":
-            results = _calls(text, family)
-        else:
-            results = _lines(text, family, catalogue)
-        for result in results:
-            if worst is None or EFFECT_ORDER[result[1]] > EFFECT_ORDER[worst[1]]:
-                worst = result
-    return worst
-
-
-_SQL_STRING = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|/\*.*?\*/", re.S)
-_SQL_WORDS = re.compile(r"\\?[A-Za-z_]+")
-
-
-def _sql(text: str, family: Family, catalogue: Catalogue) -> list[tuple[str, str, str]]:
-    out: list[tuple[str, str, str]] = []
-    bare = _SQL_STRING.sub(" ", text[:20_000])
-    for statement in bare.split(";"):
-        words = [w.upper() for w in _SQL_WORDS.findall(statement)[:4]]
-        if not words:
-            continue
-        head = words[0]
-        if head == "WITH":  # a CTE: the statement's verb comes after the WITH clauses
-            verbs = set(_SQL_WORDS.findall(statement.upper())) & catalogue.sql_mutating
-            kind = sorted(verbs)[0] if verbs else "SELECT"
-            head = kind
-        two = head
-        if head in catalogue.sql_two_word and len(words) > 1:
-            second = words[2] if words[1] == "MATERIALIZED" and len(words) > 2 else words[1]
-            if second in catalogue.sql_objects:
-                two = f"{head} {second}"
-        if head in catalogue.sql_mutating:
-            out.append((two, "mutating", f"{family.id}.sql.{head.lower()}"))
-        elif head in catalogue.sql_reading or head.lower() in catalogue.sql_reading:
-            out.append((two, "reading", f"{family.id}.sql.{head.lower()}"))
-        else:
-            out.append((two, "unknown", f"{family.id}.sql.unknown"))
-    return out
-
-
-def _calls(text: str, family: Family) -> list[tuple[str, str, str]]:
-    out: list[tuple[str, str, str]] = []
-    for call in re.findall(r"\.\s*([A-Za-z_]\w*)\s*\(", text[:20_000]):
-        if any(fnmatch.fnmatchcase(call, p) for p in family.calls_mutating):
-            out.append((call, "mutating", f"{family.id}.call.{call}"))
-        elif any(fnmatch.fnmatchcase(call, p) for p in family.calls_reading):
-            out.append((call, "reading", f"{family.id}.call.{call}"))
-    return out
-
-
-def _lines(text: str, family: Family, catalogue: Catalogue) -> list[tuple[str, str, str]]:
-    """A client fed commands one per line (redis-cli, a `<<<` string)."""
-    out: list[tuple[str, str, str]] = []
-    for line in text.splitlines()[:500]:
-        words = [w.lower() for w in line.split()]
-        for rule in family.rules:
-            matched = _match(rule.pattern, words, family.depth)
-            if matched and rule.effect != "by-name" and not rule.when:
-                out.append((" ".join(matched), rule.effect, f"{family.id}.{rule.id}"))
-                break
-    return out
-
-
-def _remote(
-    inv: Invocation,
-    name: str,
-    args: tuple[str, ...],
-    family: Family,
-    targets: tuple[str, ...],
-    catalogue: Catalogue,
-    depth: int,
-) -> Action:
-    """`ssh host 'cmd'`: the remote command decides; the host is a target."""
-    words: list[str] = []
-    skip = False
-    host = ""
-    for index, arg in enumerate(args):
-        if skip:
-            skip = False
-            continue
-        if not host:
-            if arg.startswith("-") and len(arg) > 1:
-                skip = "=" not in arg and arg in family.value_options
-                continue
-            host = arg
-            continue
-        words = list(args[index:])
-        break
-    remote_host = host.rsplit("@", 1)[-1]
-    all_targets = tuple(dict.fromkeys([remote_host, *targets] if remote_host else targets))
-    script = " ".join(words)
-    if inv.heredoc:
-        script = f"{script}\n{inv.heredoc}" if script else inv.heredoc
-    if not script.strip() or depth >= shell.MAX_DEPTH:
-        return _action(
-            inv, name, "", family.default, family, all_targets, False, f"{family.id}.session"
-        )
-    inner = [analyse(i, catalogue, depth + 1) for i in shell.split_script(script, inv.line)]
-    if not inner:
-        return _action(
-            inv, name, "", family.default, family, all_targets, False, f"{family.id}.session"
-        )
-    worst = max(inner, key=lambda a: EFFECT_ORDER[a.effect])
-    targets_all = tuple(dict.fromkeys([*all_targets, *(t for a in inner for t in a.targets)]))
-    return _action(
-        inv,
-        name,
-        f"{worst.tool} {worst.subcommand}".strip(),
-        worst.effect,
-        family,
-        targets_all,
-        any(a.scope_all for a in inner),
-        f"{family.id}>{worst.rule_id}",
-    )
-
-
 def explain(action: Action) -> str:
     """One line for `--explain`."""
     where = f" on {', '.join(action.targets)}" if action.targets else ""
     return f"{action.line}: {action.effect}: {action.tool} {action.subcommand}".rstrip() + (
         f"{where} [{action.rule_id}]"
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m safety_lint.catalogue [--rules DIR] 'COMMAND'...`: what the catalogue makes
+    of a command, one line per simple command, for a team checking its own entries."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m safety_lint.catalogue")
+    parser.add_argument("commands", nargs="+", help="shell commands (quote each one)")
+    parser.add_argument("--rules", action="append", default=[], help="a team's rule folder")
+    options = parser.parse_args(argv)
+    try:
+        catalogue = catalogue_for([Path(p) for p in options.rules])
+    except CatalogueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for command in options.commands:
+        for action in analyse_script(command, catalogue):
+            print(explain(action))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -35,6 +35,8 @@ TOP = (
     "dry-run-options",
     "generic-verbs",
     "read-verbs",
+    "query-suffixes",
+    "help-options",
     "sql",
     "families",
 )
@@ -57,11 +59,14 @@ FAMILY = (
     "mutating",
     "reading",
     "unknown-mutating",
+    "unknown",
     "hosts",
+    "inner-options",
+    "tool-patterns",
     "doc",
 )
 RULE = ("id", "subcommand", "effect", "when", "unless", "scope", "doc")
-CONDITION = ("options", "tool", "args", "last-arg", "env", "production", "remote")
+CONDITION = ("options", "global-options", "tool", "args", "last-arg", "env", "production", "remote")
 STATEMENTS = ("", "sql", "calls", "lines", "remote")
 
 
@@ -139,6 +144,7 @@ def _condition(r: _Reader, node: Any, what: str) -> Condition:
         raise r.fail(node, "tool", "'tool' must be a regular expression")
     return Condition(
         options=tuple(r.strings(node, "options")),
+        global_options=tuple(r.strings(node, "global-options")),
         tool=r.regex(node, "tool", tool) if tool else None,
         args=tuple(r.regex(node, "args", p) for p in r.strings(node, "args")),
         last_arg=r.regex(node, "last-arg", last) if last else None,
@@ -175,7 +181,7 @@ def _rules(r: _Reader, node: Mapping[str, Any], fid: str) -> list[Rule]:
             Rule(
                 id=str(item.get("id") or _rule_id(pattern)),
                 pattern=pattern,
-                effect=r.choice(item, "effect", (*EFFECTS, "by-name"), "mutating"),
+                effect=r.choice(item, "effect", (*EFFECTS, "by-name", "inner"), "mutating"),
                 when=_when(r, item.get("when")),
                 unless=_condition(r, item.get("unless"), "a rule's 'unless'"),
                 scope=r.flag(item, "scope"),
@@ -183,7 +189,7 @@ def _rules(r: _Reader, node: Mapping[str, Any], fid: str) -> list[Rule]:
         )
     # The shorthand lists: literal subcommands (longest first), then globs in file order.
     short: list[Rule] = []
-    for effect in ("mutating", "unknown-mutating", "reading"):
+    for effect in ("mutating", "unknown-mutating", "unknown", "reading"):
         for sub in r.strings(node, effect):
             pattern = tuple(sub.lower().split())
             short.append(Rule(id=_rule_id(pattern), pattern=pattern, effect=effect))
@@ -203,7 +209,8 @@ def _family(r: _Reader, node: Any) -> tuple[Family, bool]:
         raise r.fail(node, "id", "a family needs an 'id' (lower-case, kebab-case)")
     merge = r.flag(node, "merge")
     tools = [t.lower() for t in r.strings(node, "tools")]
-    if not tools and not merge:
+    patterns = tuple(r.regex(node, "tool-patterns", p) for p in r.strings(node, "tool-patterns"))
+    if not tools and not patterns and not merge:
         raise r.fail(node, "tools", f"family '{fid}' lists no 'tools'")
     depth = node.get("depth", 3)
     if not isinstance(depth, int) or not 1 <= depth <= 8:
@@ -224,6 +231,8 @@ def _family(r: _Reader, node: Any) -> tuple[Family, bool]:
         statement_options=frozenset(r.strings(node, "statement-options")),
         statement_positional=r.flag(node, "statement-positional"),
         hosts=r.flag(node, "hosts"),
+        inner_options=frozenset(r.strings(node, "inner-options")),
+        tool_patterns=patterns,
         script_options=frozenset(r.strings(node, "script-options")),
         calls_mutating=tuple(r.strings(calls, "mutating")),
         calls_reading=tuple(r.strings(calls, "reading")),
@@ -242,6 +251,8 @@ def _merged(old: Family, new: Family, node: Mapping[str, Any]) -> Family:
         scope_options=old.scope_options | new.scope_options,
         dry_run_options=old.dry_run_options | new.dry_run_options,
         hosts=old.hosts or new.hosts,
+        inner_options=old.inner_options | new.inner_options,
+        tool_patterns=(*new.tool_patterns, *old.tool_patterns),
         rules=(*new.rules, *old.rules),
         default=new.default if "default" in node else old.default,
         statement_options=old.statement_options | new.statement_options,
@@ -253,7 +264,13 @@ def _merged(old: Family, new: Family, node: Mapping[str, Any]) -> Family:
 
 def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()) -> Catalogue:
     lists: dict[str, list[str]] = {key: [] for key in TOP if key not in ("sql", "families")}
-    sql: dict[str, list[str]] = {"mutating": [], "reading": [], "two-word": [], "objects": []}
+    sql: dict[str, list[str]] = {
+        "mutating": [],
+        "reading": [],
+        "two-word": [],
+        "objects": [],
+        "scan": [],
+    }
     families: dict[str, Family] = {}
     for index, document in enumerate(documents):
         source = sources[index] if index < len(sources) else f"catalogue document {index + 1}"
@@ -264,6 +281,9 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         r.keys(body, TOP, "the catalogue")
         for key in lists:
             lists[key].extend(r.strings(body, key))
+        for key in ("target-keys", "target-env"):
+            for pattern in r.strings(body, key):
+                r.regex(body, key, pattern)  # a bad pattern is reported where it is written
         if "sql" in body:
             r.keys(body["sql"], tuple(sql), "'sql'")
             for key in sql:
@@ -284,9 +304,6 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
                 families[family.id] = _merged(families[family.id], family, node)
             else:
                 families[family.id] = family  # a known id: the team's family replaces it
-    for key in ("target-keys", "target-env"):
-        for pattern in lists[key]:
-            _Reader("catalogue").regex({}, key, pattern)
     by_tool: dict[str, Family] = {}
     for family in families.values():
         for tool in family.tools:
@@ -294,6 +311,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
     return Catalogue(
         families=tuple(families.values()),
         by_tool=by_tool,
+        tool_patterns=tuple((p, f) for f in families.values() for p in f.tool_patterns),
         generic_verbs=frozenset(v.lower() for v in lists["generic-verbs"]),
         read_verbs=frozenset(v.lower() for v in lists["read-verbs"]),
         production=tuple(dict.fromkeys(v.lower() for v in lists["production"])),
@@ -309,6 +327,9 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         sql_reading=frozenset(sql["reading"]),
         sql_two_word=frozenset(sql["two-word"]),
         sql_objects=frozenset(sql["objects"]),
+        sql_scan=frozenset(sql["scan"]),
+        query_suffixes=frozenset(v.lower() for v in lists["query-suffixes"]),
+        help_options=frozenset(lists["help-options"]),
     )
 
 

@@ -9,9 +9,10 @@ from . import suppress
 from .checks import REGISTRY, Context, Finding
 from .checks.repository import CHECKS as REPOSITORY
 from .checks.repository import Facts
-from .model import Classification, Document, FileResult, Target, Violation
+from .model import Classification, Document, FileResult, Severity, Status, Target, Violation
 from .parse import NOT_FOUND
 from .rulepack import Applies, Rule, RulePack
+from .sections import find_section
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Selector:
 
     select: frozenset[str] = field(default_factory=frozenset)
     ignore: frozenset[str] = field(default_factory=frozenset)
-    severity: dict[str, str] = field(default_factory=dict)
+    severity: dict[str, Severity] = field(default_factory=dict)
     require_reason: bool = False
     require_declaration: bool = False  # configuration `require-safety-class: true`
 
@@ -31,7 +32,7 @@ class Selector:
             return False
         return not keys & self.ignore
 
-    def severity_of(self, rule: Rule) -> str:
+    def severity_of(self, rule: Rule) -> Severity:
         return self.severity.get(rule.code, self.severity.get(rule.name, rule.severity))
 
 
@@ -58,7 +59,18 @@ def applicable(rule: Rule, doc: Document, cls: str | None, mentions: str) -> App
 
 
 def _violation(rule: Rule, line: int, message: str) -> Violation:
-    return Violation(rule.code, rule.name, rule.severity, line, 1, message)  # type: ignore[arg-type]
+    return Violation(rule.code, rule.name, rule.severity, line, 1, message)
+
+
+def _end_line(where: Applies, ctx: Context, line: int) -> int:
+    """A finding at the heading of the section a rule looks in is about the whole section, so
+    a suppression written anywhere in that section covers it."""
+    if where.section is None:
+        return 0
+    section = find_section(ctx.sections, ctx.pack.sections[where.section])
+    if section is None or section.line != line:
+        return 0
+    return max((b.end_line for b in section.blocks), default=line)
 
 
 def _builtin(pack: RulePack, name: str) -> Rule:
@@ -125,24 +137,37 @@ def check_document(
             if not findings:
                 met.append(rule.name)
             violations.extend(
-                replace(_violation(rule, f.line, f.message), fixable=f.fixable) for f in findings
+                replace(
+                    _violation(rule, f.line, f.message),
+                    fixable=f.fixable,
+                    end_line=_end_line(where, ctx, f.line),
+                )
+                for f in findings
             )
     elif doc.target.kind == "document" and doc.diagnostics[0].message == NOT_FOUND:
         # A missing core document fails the rules that apply to it, instead of an read error.
+        missing = f"core document `{doc.target.rel}` is missing"
         violations = [
-            _violation(rule, 1, f"core document `{doc.target.rel}` is missing")
+            _violation(rule, 1, missing)
             for rule in pack.rules
             if applicable(rule, doc, None, "") is not None and rule.check != "builtin"
-        ]
+        ] or [replace(v, message=missing) for v in violations]  # a team's own document
     if doc.readable and (doc.directives or "safety-lint" in doc.frontmatter.data):
         violations = _suppress(doc, violations, pack, selector)
     violations = [
-        replace(v, severity=selector.severity_of(rule))  # type: ignore[arg-type]
+        replace(v, severity=selector.severity_of(rule))
         for v in violations
         if selector.wants(rule := _builtin(pack, v.requirement))
     ]
     violations.sort(key=lambda v: (v.line, v.column, v.rule))
-    return result_for(doc.target, doc.name, classification, violations, met)
+    result = result_for(doc.target, doc.name, classification, violations, met)
+    if (
+        doc.target.kind == "document"
+        and doc.diagnostics
+        and doc.diagnostics[0].message == NOT_FOUND
+    ):
+        result.missing = True
+    return result
 
 
 def _suppress(
@@ -173,6 +198,7 @@ def result_for(
         v.requirement in ("unreadable-file", "invalid-frontmatter", "internal-error")
         for v in violations
     )
+    status: Status
     if fatal:
         status = "error"
     elif any(v.severity == "error" for v in violations):
@@ -186,7 +212,7 @@ def result_for(
         cls=classification.cls,
         class_source=classification.source,
         evidence=[e.describe() for e in classification.evidence],
-        status=status,  # type: ignore[arg-type]
+        status=status,
         met=sorted(met),
         violations=list(violations),
     )

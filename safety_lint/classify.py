@@ -22,12 +22,10 @@ from .decide import STRENGTHS, decide
 from .findings import ApiOperations, action_findings, call_findings, step_findings
 from .lexicon import Lexicons, default_lexicons, lexicons_for
 from .modality import COUNTED as COUNTED_MODALITIES
-from .model import Classification, Document, Evidence, Section
+from .model import CLASSES, Classification, Document, Evidence, SafetyClass, Section, is_class
 from .rulepack import RulePack
 from .sections import find_section
 from .sources import Runnable, Source, body_sources, frontmatter_sources
-
-CLASSES = ("deployment", "batch", "read-only")
 
 _FRAGMENT = re.compile(r"\{\{([\w-]+)\}\}")
 
@@ -359,7 +357,7 @@ def invoked_agents(
 def classify(
     doc: Document,
     pack: RulePack,
-    overrides: Sequence[tuple[str, str]] = (),
+    overrides: Sequence[tuple[str, SafetyClass]] = (),
     agent_classes: Mapping[str, str | None] | None = None,
     extra: Sequence[Source] = (),
 ) -> Classification:
@@ -389,16 +387,17 @@ def decide_facts(
 
 
 def settled(
-    doc: Document, pack: RulePack, overrides: Sequence[tuple[str, str]] = ()
+    doc: Document, pack: RulePack, overrides: Sequence[tuple[str, SafetyClass]] = ()
 ) -> Classification | None:
     """The class when it is not inferred: declared, configured, or the agent tools rule."""
     declared = doc.frontmatter.data.get("safety-class")
     if declared is not None:
-        if isinstance(declared, str) and declared.strip() in CLASSES:
+        value = declared.strip() if isinstance(declared, str) else None
+        if is_class(value):
             line = doc.frontmatter.line_of("safety-class")
             ev = Evidence(
                 line,
-                declared.strip(),
+                value,
                 0,
                 f"declares safety-class: {declared}",
                 "declared",
@@ -406,7 +405,7 @@ def settled(
                 "declared",
             )
             found = [ev]
-            if declared.strip() == "read-only":  # verified, not trusted (class-contradicted)
+            if value == "read-only":  # verified, not trusted (class-contradicted)
                 found += [
                     e
                     for e in file_facts(doc, pack).evidence
@@ -414,7 +413,7 @@ def settled(
                     and e.weight >= STRENGTHS["decides"]
                     and e.modality in COUNTED_MODALITIES
                 ]
-            return Classification(declared.strip(), "declared", found, "frontmatter safety-class")
+            return Classification(value, "declared", found, "frontmatter safety-class")
         return Classification(
             None, None, [], "", f"safety-class '{declared}' is not one of {', '.join(CLASSES)}"
         )

@@ -3,20 +3,43 @@ configuration error or internal failure."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from . import __version__
 
 if TYPE_CHECKING:
     from .model import FileResult
+from .formats.report import plain
+from .runner import EXIT_ERROR, EXIT_FINDINGS
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+class Command(TyperCommand):
+    """click suggests any option that shares a few letters (`--bogus`: "Possible options:
+    --jobs"); keep only the close ones."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as err:
+            found: Any = err  # click's NoSuchOption, from click or typer's copy of it
+            wanted, offered = (
+                getattr(found, "option_name", None),
+                getattr(found, "possibilities", None),
+            )
+            if wanted and offered:
+                found.possibilities = difflib.get_close_matches(wanted, offered, n=3, cutoff=0.75)
+            raise
+
 
 app = typer.Typer(
     add_completion=False,
@@ -57,28 +80,25 @@ def _write(path: Path, data: bytes, make_folder: bool = False) -> None:
         fail(str(err))
 
 
-def _from_here(results: list[Any], root: Path) -> list[Any]:
-    """Paths as seen from the current folder, for the formats people and GitHub click on (JSON,
-    SARIF and JUnit keep paths relative to the root, as documented)."""
-    from dataclasses import replace
-
-    rel = os.path.relpath(root.absolute(), Path.cwd())
-    if rel == "." or rel.startswith(".."):
-        return results
-    prefix = Path(rel).as_posix() + "/"
-    return [replace(r, path=prefix + r.path) for r in results]
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _style(text: str, **kw: Any) -> str:
     return typer.style(text, **kw)
 
 
 def _use_color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """NO_COLOR (no-color.org) wins, then FORCE_COLOR; a dumb terminal or a pipe gets none."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it from here: relative when below the current folder."""
+    try:
+        return path.absolute().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _version(value: bool) -> None:
@@ -96,59 +116,31 @@ def main_options(
     """safety-lint: Rule #0 for Claude Code commands and agents."""
 
 
-def _may_be_linted(path: Path) -> bool:
-    text = path.as_posix()
-    return path.suffix == ".md" and (
-        ".claude/" in text or path.name == "CLAUDE.md" or "docs/" in text
-    )
+@contextmanager
+def _usage() -> Iterator[None]:
+    """The core's usage errors exit 2 with their one line."""
+    from .runner import UsageError
 
-
-def _split(values: list[str] | None) -> frozenset[str]:
-    return frozenset(v.strip() for item in values or [] for v in item.split(",") if v.strip())
+    try:
+        yield
+    except UsageError as err:
+        fail(str(err))
 
 
 def _prepare(paths: list[Path] | None, root: Path | None, config_path: Path | None) -> Any:
     """Resolve root, configuration and rule pack; usage problems exit 2."""
-    from .config import ConfigError, load_config
-    from .discover import default_root, root_for_files
-    from .rulepack import RulePackError, default_pack
+    from .runner import prepare
 
-    paths = list(paths or [])
-    for p in paths:
-        # A missing command, agent or core document is that file's PS001; anything else is a typo.
-        if not p.exists() and not p.is_symlink() and not _may_be_linted(p):
-            fail(f"{p}: no such file or directory")
-    if root is None:
-        if len(paths) == 1 and paths[0].is_dir():
-            root, paths = paths[0], []
-        elif paths:
-            root = root_for_files(paths, Path.cwd())
-        else:
-            root = default_root(Path.cwd())
-    elif not root.is_dir():
-        fail(f"{root}: root is not a directory")
-    try:
-        config = load_config(root, config_path)
-        pack = default_pack(tuple(config.rule_folders))
-    except (ConfigError, RulePackError) as err:
-        fail(str(err))
-    return root, paths, config, pack
+    with _usage():
+        setup = prepare(paths or [], root, config_path)
+    return setup.root, setup.paths, setup.config, setup.pack
 
 
 def _selector(pack: Any, config: Any, select: list[str] | None, ignore: list[str] | None) -> Any:
-    from .check import Selector
+    from .runner import make_selector
 
-    def code(key: str) -> str:
-        rule = pack.find(key)
-        if rule is None:
-            where = f" (in {config.source})" if config.source else ""
-            fail(f"unknown rule '{key}'{where} (see `safety-lint rules`)")
-        return str(rule.code)
-
-    chosen = frozenset(code(k) for k in _split(select) or config.select)
-    ignored = frozenset(code(k) for k in _split(ignore) | frozenset(config.ignore))
-    severity = {code(k): v for k, v in config.severity.items()}
-    return Selector(chosen, ignored, severity, config.require_reason, config.require_safety_class)
+    with _usage():
+        return make_selector(pack, config, select or [], ignore or [])
 
 
 PathsArg = Annotated[
@@ -174,7 +166,7 @@ def _jobs(jobs: int | None) -> int:
     return jobs
 
 
-@app.command()
+@app.command(cls=Command)
 def check(
     paths: PathsArg = None,
     output_format: Annotated[
@@ -223,129 +215,36 @@ def check(
     config_path: ConfigOpt = None,
 ) -> None:
     """Check commands, agents and core documents against the policy."""
-    from . import report
-    from .baseline import BaselineError, apply, dump, load
-    from .discover import GitError, changed_files
-    from .engine import lint
-    from .engine import select as select_files
-    from .outputs import render
+    from .runner import CheckRequest, run_check
 
-    root, paths, config, pack = _prepare(paths, root, config_path)
-    selector = _selector(pack, config, select, ignore)
-    fail_on = fail_on or config.fail_on
-    if fail_on not in ("error", "warning"):
-        fail(f"--fail-on takes error or warning, not '{fail_on}'")
-    formats = [f.value for f in output_format or []] or (
-        ["github"] if os.environ.get("GITHUB_ACTIONS") == "true" else ["text"]
+    request = CheckRequest(
+        paths=paths or [],
+        root=root,
+        config_path=config_path,
+        select=select or [],
+        ignore=ignore or [],
+        fail_on=fail_on,
+        formats=[f.value for f in output_format or []],
+        output_files=output_file or [],
+        baseline=baseline,
+        write_baseline=write_baseline,
+        changed_since=changed_since,
+        fix=fix,
+        diff=diff,
+        jobs=_jobs(jobs),
+        style=_style if _use_color() else plain,
+        github_actions=os.environ.get("GITHUB_ACTIONS") == "true",
+        step_summary=Path(os.environ["GITHUB_STEP_SUMMARY"])
+        if os.environ.get("GITHUB_STEP_SUMMARY")
+        else None,
     )
-    files = list(output_file or [])
-    if len(files) > len(formats):
-        fail("more --output-file than --format options: pair each file with a format")
-    if len(formats) - len(files) > 1:
-        fail("only one --format can go to standard output; give the others an --output-file")
-    if changed_since is not None:
-        if paths:
-            fail("--changed-since takes no paths: it selects the changed files itself")
-        try:
-            paths = changed_files(root, changed_since)
-        except GitError as err:
-            fail(str(err))
-        if not paths:
-            typer.echo(f"no files changed since {changed_since}", err=True)
-            raise typer.Exit(EXIT_CLEAN)
-    selection = select_files(root, paths, pack, config, changed=changed_since is not None)
-    for path, message in selection.problems:
-        typer.echo(f"{path}: {message}", err=True)
-    run = lint(selection, pack, config, selector, _jobs(jobs))
-    if fix or diff:
-        run = _fix(run, pack, config, selector, write=fix and not diff)
-        if diff:
-            raise typer.Exit(EXIT_FINDINGS if run is None else EXIT_CLEAN)
-    results = run.results
-    if write_baseline is not None:
-        _write(write_baseline, dump(results).encode("utf-8"))
-        count = sum(len(r.violations) for r in results)
-        typer.echo(f"wrote {count} violations to baseline {write_baseline}", err=True)
-        raise typer.Exit(EXIT_CLEAN)
-    if baseline is not None:
-        try:
-            results, hidden = apply(results, load(baseline), pack)
-        except BaselineError as err:
-            fail(str(err))
-        if hidden:
-            typer.echo(f"{hidden} violations in the baseline not shown", err=True)
-    shown = _from_here(results, root)
-    for fmt, target in zip(formats, files, strict=False):
-        _write(
-            target,
-            render(fmt, shown if fmt in ("text", "github") else results, pack, report.plain).encode(
-                "utf-8"
-            ),
-        )
-    if len(formats) > len(files):
-        fmt = formats[-1]
-        style = _style if _use_color() and fmt == "text" else report.plain
-        out = render(fmt, shown if fmt in ("text", "github") else results, pack, style)
-        typer.echo(out, nl=False, color=_use_color())
-    else:  # every format went to a file: the human summary still goes to the terminal
-        typer.echo(report.text(shown, report.plain), nl=False)
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path and "github" in formats:
-        from .github import step_summary
-
-        with open(summary_path, "a", encoding="utf-8") as handle:
-            handle.write(step_summary(results))
-    failing = any(r.status != "pass" for r in results)
-    if fail_on == "warning":
-        failing = failing or any(r.violations for r in results)
-    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+    with _usage():
+        outcome = run_check(request, note=lambda line: typer.echo(line, err=True))
+    typer.echo(outcome.stdout, nl=False, color=_use_color())
+    raise typer.Exit(outcome.exit_code)
 
 
-def _fix(run: Any, pack: Any, config: Any, selector: Any, write: bool) -> Any:
-    """--fix writes the fixes and returns the run checked again; --diff prints them and returns
-    None when there was something to fix."""
-    import difflib
-
-    from .engine import fix, lint
-    from .fix import Encoded
-    from .fsutil import WriteError, atomic_write
-
-    outcomes = fix(run, pack, config, selector)
-    for o in outcomes:
-        if o.problem:
-            typer.echo(f"{o.path}: {o.problem}", err=True)
-    done = [o for o in outcomes if o.fixed is not None]
-    if not write:
-        for o in done:
-            a, b = o.original.splitlines(keepends=True), (o.fixed or "").splitlines(keepends=True)
-            typer.echo("".join(difflib.unified_diff(a, b, f"a/{o.path}", f"b/{o.path}")), nl=False)
-        count = sum(len(o.fixed_rules) for o in done)
-        typer.echo(
-            f"{_n(count, 'violation')} fixable in {_n(len(done), 'file')} (run with --fix)",
-            err=True,
-        )
-        return None if done else run
-    for o in done:
-        path = run.selection.root / o.path
-        data = path.read_bytes()
-        if Encoded.of(data).decode(data) != o.original:  # changed under us: leave it alone
-            typer.echo(f"{o.path}: changed while fixing; not written", err=True)
-            continue
-        try:
-            atomic_write(path, Encoded.of(data).encode(o.fixed or ""))
-        except WriteError as err:
-            typer.echo(f"{o.path}: not fixed: {err}", err=True)
-            continue
-    fixed = sum(len(o.fixed_rules) for o in done)
-    again = lint(run.selection, pack, config, selector, _jobs(None))
-    remaining = sum(len(r.violations) for r in again.results)
-    typer.echo(
-        f"fixed {_n(fixed, 'violation')} in {_n(len(done), 'file')}; {remaining} remain", err=True
-    )
-    return again
-
-
-@app.command()
+@app.command(cls=Command)
 def classify(
     paths: PathsArg = None,
     explain: Annotated[
@@ -367,10 +266,10 @@ def classify(
     config_path: ConfigOpt = None,
 ) -> None:
     """Show each file's kind, class, where the class came from, and the evidence."""
-    from . import report
     from .check import Selector
     from .engine import lint
     from .engine import select as select_files
+    from .formats import report
 
     root, paths, config, pack = _prepare(paths, root, config_path)
     selection = select_files(root, paths, pack, config)
@@ -406,10 +305,12 @@ def _write_classes(root: Path, results: list[FileResult]) -> None:
             typer.echo(f"{r.path}: not written: {err}", err=True)
             continue
         written += 1
+    from .runner import _n
+
     typer.echo(f"wrote safety-class to {_n(written, 'file')}", err=True)
 
 
-@app.command()
+@app.command(cls=Command)
 def status(
     root_arg: Annotated[
         Path | None,
@@ -462,7 +363,13 @@ def status(
         old = (existing or "").splitlines(keepends=True)
         diff = difflib.unified_diff(old, document.splitlines(keepends=True), f"a/{rel}", f"b/{rel}")
         typer.echo("".join(diff), nl=False)
-        typer.echo(f"{rel} is out of date: run `safety-lint status --write`", err=True)
+        import shlex
+
+        again = ["safety-lint", "status", "--write"]
+        again += [str(root_arg)] if root_arg else []
+        again += ["--path", path] if path else []
+        again += ["--config", str(config_path)] if config_path else []
+        typer.echo(f"{rel} is out of date: run `{shlex.join(again)}`", err=True)
         raise typer.Exit(EXIT_FINDINGS)
     _write(target, document.encode("utf-8"), make_folder=True)
     typer.echo(f"wrote {rel}", err=True)
@@ -479,10 +386,12 @@ class SafetyClass(str, Enum):
     read_only = "read-only"
 
 
-@app.command()
+@app.command(cls=Command)
 def new(
-    kind: Annotated[Kind, typer.Argument(help="command or agent")],
-    name: Annotated[str, typer.Argument(help="Name, kebab-case (e.g. dataset-backfill).")],
+    kind: Annotated[Kind, typer.Argument(metavar="command|agent", help="What to write.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Name, kebab-case (e.g. dataset-backfill).")
+    ],
     cls: Annotated[SafetyClass, typer.Option("--class", help="The file's safety class.")],
     directory: Annotated[
         Path | None,
@@ -497,6 +406,7 @@ def new(
 
     from .discover import default_root
     from .fix import new_file
+    from .model import CLASSES
     from .rulepack import RulePackError, default_pack
 
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
@@ -507,14 +417,71 @@ def new(
     if target.exists():
         fail(f"{target} exists; not overwritten")
     try:
-        text = new_file(kind.value, name, cls.value, default_pack())
+        chosen = next(c for c in CLASSES if c == cls.value)
+        text = new_file(
+            "command" if kind is Kind.command else "agent", name, chosen, default_pack()
+        )
     except RulePackError as err:
         fail(str(err))
     _write(target, text.encode("utf-8"), make_folder=True)
-    typer.echo(f"wrote {target}", err=True)
+    typer.echo(f"wrote {_shown(target)}", err=True)
 
 
-@app.command("config")
+@app.command("init", cls=Command)
+def init_command(
+    root: Annotated[
+        Path | None, typer.Argument(metavar="[ROOT]", help="Repository root (default: git top).")
+    ] = None,
+    pyproject: Annotated[
+        bool,
+        typer.Option("--pyproject", help="Append [tool.safety-lint] to pyproject.toml instead."),
+    ] = False,
+) -> None:
+    """Write a commented configuration from what the repository holds; print the pre-commit
+    and CI snippets. Never overwrites without asking."""
+    from .discover import default_root
+    from .fsutil import WriteError, atomic_write
+    from .init import CONFIG_NAME, render_toml, render_yaml, self_source, snippets, survey
+    from .rulepack import RulePackError, default_pack
+
+    if root is not None and not root.is_dir():
+        fail(f"{root}: not a directory")
+    root = root or default_root(Path.cwd())
+    try:
+        found = survey(root, default_pack())
+    except RulePackError as err:
+        fail(str(err))
+    if pyproject:
+        target = root / "pyproject.toml"
+        try:
+            existing = target.read_bytes() if target.exists() else b""
+        except OSError as err:
+            fail(f"{target}: cannot read: {err}")
+        if b"[tool.safety-lint]" in existing:
+            fail(f"{_shown(target)} already has [tool.safety-lint]; not changed")
+        newline = b"\r\n" if b"\r\n" in existing else b"\n"
+        table = render_toml(found).encode("utf-8").replace(b"\n", newline)
+        if existing:  # appended after one blank line; the file's own lines stay as they are
+            existing += b"" if existing.endswith(newline) else newline
+            table = newline + table
+        data = existing + table
+    else:
+        target = root / CONFIG_NAME
+        data = render_yaml(found).encode("utf-8")
+    replace = False
+    if not pyproject and (target.exists() or target.is_symlink()):
+        if not sys.stdin.isatty() or not typer.confirm(f"{_shown(target)} exists; overwrite it?"):
+            fail(f"{_shown(target)} exists; not overwritten")
+        replace = True
+    try:
+        atomic_write(target, data, exclusive=not replace and not target.exists())
+    except WriteError as err:
+        fail(str(err))
+    typer.echo(f"wrote {_shown(target)}", err=True)
+    typer.echo(snippets(self_source()), nl=False)
+
+
+@app.command("config", cls=Command)
 def config_command(
     root: Annotated[Path | None, typer.Argument(metavar="[ROOT]", help="Repository root.")] = None,
     config_path: ConfigOpt = None,
@@ -527,11 +494,13 @@ def config_command(
     if root is not None and not root.is_dir():
         fail(f"{root}: not a directory")
     root, _, config, pack = _prepare([root] if root else [], None, config_path)
+    for note in config.notes:  # two configuration files: which one this is
+        typer.echo(note, err=True)
     folders = [bundled_rules_dir(), *config.rule_folders]
     typer.echo(effective(config, core_documents(pack, config), folders), nl=False)
 
 
-@app.command("rules")
+@app.command("rules", cls=Command)
 def rules_command(config_path: ConfigOpt = None) -> None:
     """List every rule: code, name, severity, what it applies to."""
     from .ruledoc import rules_table
@@ -540,22 +509,19 @@ def rules_command(config_path: ConfigOpt = None) -> None:
     typer.echo(rules_table(pack), nl=False)
 
 
-@app.command("explain")
+@app.command("explain", cls=Command)
 def explain_command(
     rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. PS101 or three-questions.")],
     config_path: ConfigOpt = None,
 ) -> None:
     """Print a rule's documentation: what it checks, why, how to fix, an example."""
-    import difflib
 
     from .ruledoc import explain
 
     _, _, _, pack = _prepare([], Path.cwd(), config_path)
     found = pack.find(rule)
     if found is None:
-        names = [r.name for r in pack.rules] + [r.code for r in pack.rules]
-        close = difflib.get_close_matches(rule, names, n=1)
-        fail(f"unknown rule '{rule}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+        fail(f"unknown rule '{rule}'{pack.did_you_mean(rule)}")
     typer.echo(explain(found, pack), nl=False)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .model import CLASSES
+from .model import CLASSES, SafetyClass, Severity, is_class, is_severity
 
 DEFAULT_STATUS_PATH = "docs/standards/production-safety-implementation-status.md"
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
@@ -50,19 +50,22 @@ class Config:
     source: Path | None = None
     include: list[str] = field(default_factory=list)  # globs; empty: every command, agent, doc
     exclude: list[str] = field(default_factory=list)
-    classes: list[tuple[str, str]] = field(default_factory=list)  # (glob, class)
+    classes: list[tuple[str, SafetyClass]] = field(default_factory=list)  # (glob, class)
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     core_documents: list[str] | None = None  # None: the rule pack's list
-    severity: dict[str, str] = field(default_factory=dict)  # rule code or name -> severity
+    severity: dict[str, Severity] = field(default_factory=dict)  # rule code or name -> severity
     require_reason: bool = False
     require_safety_class: bool = False  # every command and agent declares `safety-class`
-    fail_on: str = "error"  # "warning": warnings fail the run too
+    fail_on: Severity = "error"  # "warning": warnings fail the run too
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     rule_folders: list[Path] = field(default_factory=list)
     external_agents: list[str] = field(default_factory=list)  # agents outside the repository
     status: StatusConfig = field(default_factory=StatusConfig)
     set_keys: set[str] = field(default_factory=set)  # keys the file set (the rest are defaults)
+    frontmatter_keys: list[str] = field(default_factory=list)  # the team's own frontmatter keys
+    notes: list[str] = field(default_factory=list)  # said once on stderr (which file is used)
+    lines: dict[str, int] = field(default_factory=dict)  # "severity.PS101" -> line in the file
 
 
 KEYS = (
@@ -80,8 +83,15 @@ KEYS = (
     "rules",
     "status",
     "external-agents",
+    "frontmatter-keys",
 )
 STATUS_KEYS = ("path", "phases", "priorities")
+
+
+def _line_of_value(text: str, value: str) -> int:
+    """The line where a value (a rule name in a list or map) is first written."""
+    m = re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def _line_of(text: str, key: str) -> int:
@@ -119,23 +129,33 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
     config.include = c.strings(data, "include")
     config.exclude = c.strings(data, "exclude")
     config.external_agents = c.strings(data, "external-agents")
+    config.frontmatter_keys = c.strings(data, "frontmatter-keys")
     severity = data.get("severity", {})
-    if not isinstance(severity, dict) or not all(
-        v in ("error", "warning") for v in severity.values()
-    ):
+    if not isinstance(severity, dict):
         raise c.fail("severity", "'severity' maps rule codes or names to error or warning")
-    config.severity = {str(k): str(v) for k, v in severity.items()}
+    for key, value in severity.items():
+        if not is_severity(value):
+            raise c.fail("severity", "'severity' maps rule codes or names to error or warning")
+        config.severity[str(key)] = value
     if not isinstance(data.get("require-reason", False), bool):
         raise c.fail("require-reason", "'require-reason' must be true or false")
     config.require_reason = data.get("require-reason", False)
     if not isinstance(data.get("require-safety-class", False), bool):
         raise c.fail("require-safety-class", "'require-safety-class' must be true or false")
     config.require_safety_class = data.get("require-safety-class", False)
-    if data.get("fail-on", "error") not in ("error", "warning"):
+    fail_on = data.get("fail-on", "error")
+    if not is_severity(fail_on):
         raise c.fail("fail-on", "'fail-on' must be error or warning")
-    config.fail_on = data.get("fail-on", "error")
+    config.fail_on = fail_on
     config.select = c.strings(data, "select")
     config.ignore = c.strings(data, "ignore")
+    for key, names in (
+        ("select", config.select),
+        ("ignore", config.ignore),
+        ("severity", config.severity),
+    ):
+        for name in names:
+            config.lines[f"{key}.{name}"] = _line_of_value(text, name)
     if "core-documents" in data:
         config.core_documents = c.strings(data, "core-documents")
     config.rule_folders = [(path.parent / p).resolve() for p in c.strings(data, "rules")]
@@ -146,14 +166,14 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
     if not isinstance(classes, dict):
         raise c.fail("classes", "'classes' must map path globs to a class")
     for glob, cls in classes.items():
-        if cls not in CLASSES:
+        if not is_class(cls):
             close = difflib.get_close_matches(str(cls), CLASSES, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise c.fail(
                 str(glob),
                 f"class of '{glob}' is '{cls}'; expected one of {', '.join(CLASSES)}{hint}",
             )
-        config.classes.append((str(glob), str(cls)))
+        config.classes.append((str(glob), cls))
     size = data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         raise c.fail("max-file-size", "'max-file-size' must be a positive number of bytes")
@@ -209,7 +229,8 @@ def _load_yaml(path: Path) -> Config:
     return parse_config(path, data or {}, text)
 
 
-def _load_pyproject(path: Path) -> Config | None:
+def _pyproject_section(path: Path) -> tuple[Any, str]:
+    """`[tool.safety-lint]` of a pyproject.toml (None when absent) and the file's text."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # Python 3.10
@@ -220,14 +241,30 @@ def _load_pyproject(path: Path) -> Config | None:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
-    section = data.get("tool", {}).get("safety-lint")
+    return data.get("tool", {}).get("safety-lint"), text
+
+
+def _load_pyproject(path: Path) -> Config | None:
+    section, text = _pyproject_section(path)
     if section is None:
         return None
     return parse_config(path, section, text)
 
 
+def _found(folder: Path) -> list[Path]:
+    """The configuration files of one folder, in the order they win."""
+    found = [
+        folder / n for n in (".safety-lint.yaml", ".safety-lint.yml") if (folder / n).is_file()
+    ]
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file() and _pyproject_section(pyproject)[0] is not None:
+        found.append(pyproject)
+    return found
+
+
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The nearest configuration at or above the root, or the defaults."""
+    """The nearest configuration at or above the root, or the defaults. Two in one folder:
+    the first of .safety-lint.yaml, .safety-lint.yml, pyproject.toml wins, and a note says so."""
     try:
         if explicit is not None:
             if not explicit.is_file():
@@ -236,13 +273,22 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
                 return _load_pyproject(explicit) or Config(source=explicit)
             return _load_yaml(explicit)
         for folder in [root, *root.resolve().parents]:
-            for name in (".safety-lint.yaml", ".safety-lint.yml"):
-                if (folder / name).is_file():
-                    return _load_yaml(folder / name)
-            if (folder / "pyproject.toml").is_file():
-                found = _load_pyproject(folder / "pyproject.toml")
-                if found is not None:
-                    return found
+            found = _found(folder)
+            if not found:
+                continue
+            used = found[0]
+            config = _load_pyproject(used) if used.name == "pyproject.toml" else _load_yaml(used)
+            assert config is not None  # _found listed it because it has the section
+            for other in found[1:]:
+                what = (
+                    f"{other.name} [tool.safety-lint]"
+                    if other.name == "pyproject.toml"
+                    else other.name
+                )
+                config.notes.append(
+                    f"{folder}: both {used.name} and {what}; using {used.name}, {what} is ignored"
+                )
+            return config
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read configuration: {err}") from None
     return Config()
@@ -265,6 +311,7 @@ def effective(config: Config, core_documents: list[str], rule_folders: list[Path
         ("fail-on", config.fail_on),
         ("core-documents", core_documents),
         ("external-agents", config.external_agents),
+        ("frontmatter-keys", config.frontmatter_keys),
         ("max-file-size", config.max_file_size),
         ("rules", [str(p) for p in rule_folders]),
         (

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .modality import COUNTED
-from .model import Evidence
+from .model import Evidence, SafetyClass
 
 DECIDES = 3  # Evidence.weight of a finding that decides alone
 WEAK = 2  # Evidence.weight of a finding that cannot decide alone
@@ -40,7 +40,7 @@ def mutating_evidence(evidence: Sequence[Evidence]) -> list[Evidence]:
     ]
 
 
-def decide(evidence: Sequence[Evidence]) -> tuple[str | None, str, str]:
+def decide(evidence: Sequence[Evidence]) -> tuple[SafetyClass | None, str, str]:
     """(class or None, what decided, why unclassified)."""
     live = counted(evidence)
     change = [e for e in live if e.signal in ("deployment", "batch") and e.weight >= DECIDES]

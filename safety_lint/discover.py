@@ -51,6 +51,21 @@ class GitError(Exception):
 
 def changed_files(root: Path, ref: str) -> list[Path]:
     """Files changed since `ref` (committed, staged or not) and new untracked files."""
+    # Outside a repository `git diff` compares paths instead, and its advice would leak through.
+    if git_toplevel(root) is None:
+        raise GitError(f"--changed-since {ref}: {root} is not inside a git repository")
+    try:
+        known = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+            cwd=root,
+            capture_output=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError) as err:
+        raise GitError(f"git failed: {err}") from None
+    if known.returncode != 0:
+        raise GitError(f"--changed-since {ref}: no such commit, branch or tag in this repository")
     commands = (
         ["git", "diff", "--name-only", "--diff-filter=d", "--no-renames", ref, "--"],
         ["git", "ls-files", "--others", "--exclude-standard"],

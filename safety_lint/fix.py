@@ -15,16 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .decide import mutating_evidence
-from .model import Classification, Document, Evidence, FileResult
-from .rulepack import RulePack
+from .model import Classification, Document, Evidence, FileResult, Kind, SafetyClass
+from .rulepack import Rule, RulePack
+from .sectionfix import SectionFix
 from .text import lines_with_endings
 
-FIXABLE = {
-    "production-safety-section": "production-safety",
-    "batch-section": "batch",
-    "critical-protocol-section": "critical-protocol",
-    "environment-handling-section": "environment-handling",
-}
 _PARAMETERS = (re.compile(r"param|option|argument|flag", re.I), re.compile(r"usage", re.I))
 _IMPLEMENTATION = re.compile(
     r"implement|workflow|steps|process|execution|instruction|how it works", re.I
@@ -61,39 +56,44 @@ class Encoded:
         return self.bom + text.encode(self.codec)
 
 
-def questions(pack: RulePack, count: int, indent: int) -> str:
-    rule = pack.find("four-questions" if count == 4 else "three-questions")
-    assert rule is not None
-    return "".join(f"{' ' * indent}- {q}\n" for q in rule.question_texts)
+_COUNTS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
-def section_text(key: str, doc: Document, cls: str, pack: RulePack) -> str:
+def fixable(rule: Rule, pack: RulePack) -> SectionFix | None:
+    """How a missing section of this rule is inserted; None: it is not fixable."""
+    if rule.check != "section" or rule.section is None:
+        return None
+    return pack.sections[rule.section].fix
+
+
+def section_text(fix: SectionFix, doc: Document, cls: str, pack: RulePack) -> str:
     """The template of a required section, filled in for this file."""
     t = pack.templates
     mentions = "\n".join(b.text for b in doc.blocks) + str(
         doc.frontmatter.data.get("argument-hint", "")
     )
-    batch = cls == "batch"
+    protocol = pack.find(dict(fix.questions).get(cls, ""))
+    asked = protocol.question_texts if protocol is not None else ()
     about = f"{doc.name} {doc.frontmatter.data.get('description', '')}"
     activity = next((a for p, a in _ACTIVITY if p.search(about)), "read-only operations")
     values = {
         "name": doc.name,
-        "questions": questions(
-            pack, 4 if batch else 3, 5 if key == "critical-protocol" else 3
-        ).rstrip("\n"),
-        "count": "four" if batch else "three",
-        "dry_run": t["dry-run-line"] if "--dry-run" in mentions else "",
-        "complete": t["complete-line"] if "--complete" in mentions else "",
-        "batch": t["critical-protocol-batch-lines"] if batch else "",
+        "questions": "\n".join(f"{' ' * fix.questions_indent}- {q}" for q in asked),
+        "count": _COUNTS[len(asked)] if len(asked) < len(_COUNTS) else str(len(asked)),
+        "dry_run": t.get("dry-run-line", "") if "--dry-run" in mentions else "",
+        "complete": t.get("complete-line", "") if "--complete" in mentions else "",
+        "batch": t.get("critical-protocol-batch-lines", "") if cls == "batch" else "",
         "activity": activity,
     }
-    return t[key].format_map(values)
+    return t[fix.template].format_map(values)
 
 
-def _insert_at(doc: Document, key: str, lines: list[str]) -> int:
-    """0-based index of the original line before which the section goes (spec §3-4, issue 5)."""
+def _insert_at(doc: Document, place: str, lines: list[str]) -> int:
+    """0-based index of the original line before which the section goes (spec §3-4)."""
     level2 = [s for s in doc.sections if s.heading.level == 2]
-    if key in ("critical-protocol", "environment-handling"):
+    if place == "end":
+        return len(lines)
+    if place == "first":
         if level2:
             return level2[0].line - 1  # the first section after the title
         return len(lines)
@@ -138,6 +138,11 @@ class FixOutcome:
 Recheck = Callable[[str], tuple[FileResult, Classification]]
 
 
+def _is_order_rule(code: str, pack: RulePack) -> bool:
+    rule = pack.find(code)
+    return rule is not None and rule.check == "confirm-before-mutation"
+
+
 def fix_document(
     doc: Document,
     result: FileResult,
@@ -164,29 +169,35 @@ def fix_document(
             "section by hand"
         )
         return outcome
+    fixes = []
+    for req in missing:
+        rule = pack.find(req)
+        fix = fixable(rule, pack) if rule is not None else None
+        if fix is None:  # a finding marked fixable by a check whose rule has no template
+            outcome.problem = f"fix not applied: `{req}` has no template in the rule pack"
+            return outcome
+        fixes.append(fix)
     fixed = text
+    lines = lines_with_endings(text)
     # Insert from the bottom up so earlier insertion points stay valid.
     plans = sorted(
-        (
-            (_insert_at(doc, FIXABLE[req], lines_with_endings(text)), FIXABLE[req], req)
-            for req in missing
-        ),
-        reverse=True,
+        ((_insert_at(doc, f.place, lines), n, f) for n, f in enumerate(fixes)), reverse=True
     )
-    for at, key, _ in plans:
-        fixed = insert(fixed, at, section_text(key, doc, result.cls, pack))
+    for at, _, fix in plans:
+        fixed = insert(fixed, at, section_text(fix, doc, result.cls, pack))
     after, cls = recheck(fixed)
     before_rules = Counter(v.rule for v in result.violations)
     after_rules = Counter(v.rule for v in after.violations)
     gone = [req for req in missing if not any(v.requirement == req for v in after.violations)]
     new = after_rules - before_rules
     if cls.cls != result.cls or len(gone) != len(missing) or new:
-        if "PS401" in new:
-            step = next(v for v in after.violations if v.rule == "PS401")
+        order = [v for v in after.violations if v.rule in new and _is_order_rule(v.rule, pack)]
+        if order:
+            step = order[0]
             outcome.problem = (
                 f"fix not applied: with the section inserted, line {step.line} of the fixed file "
-                "would change an environment before the confirmation protocol (PS401); move that "
-                "step below the safety section, or add the section above it by hand"
+                f"would change an environment before the confirmation protocol ({step.rule}); "
+                "move that step below the safety section, or add the section above it by hand"
             )
         else:
             what = ", ".join(sorted(new)) or f"class {result.cls} -> {cls.cls}"
@@ -199,13 +210,31 @@ def fix_document(
     return outcome
 
 
-def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
+def required_sections(pack: RulePack, kind: Kind, cls: SafetyClass) -> list[SectionFix]:
+    """The fixes of the sections the pack requires of every file of this kind and class."""
+    out: list[SectionFix] = []
+    for rule in pack.rules:
+        fix = fixable(rule, pack)
+        if fix is None or fix in out:
+            continue
+        if any(
+            a.kind == kind
+            and (not a.classes or cls in a.classes)
+            and a.when is None
+            and a.path is None
+            for a in rule.applies
+        ):
+            out.append(fix)
+    return out
+
+
+def new_file(kind: Kind, name: str, cls: SafetyClass, pack: RulePack) -> str:
     """A new command or agent from the templates; it passes `check` as written."""
     from .model import Frontmatter, Target
 
     title = " ".join(w.capitalize() for w in re.split(r"[-_]+", name) if w)
     stub = Document(
-        Target(Path("new.md"), "new.md", kind),  # type: ignore[arg-type]
+        Target(Path("new.md"), "new.md", kind),
         Frontmatter({}, 0, 0),
         [],
         1,
@@ -216,9 +245,10 @@ def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
         section = ""
         hint = ""
         parameters = "- `<target>`: what the command works on"
+        section = "".join(
+            "\n" + section_text(f, stub, cls, pack) for f in required_sections(pack, kind, cls)
+        )
         if cls in ("deployment", "batch"):
-            key = "production-safety" if cls == "deployment" else "batch"
-            section = "\n" + section_text(key, stub, cls, pack)
             hint = (
                 "argument-hint: <target> [--environment=test|prod]"
                 + (" [--dry-run]" if cls == "batch" else "")
@@ -237,7 +267,6 @@ def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
                 "section": section,
             }
         )
-    key = "environment-handling" if cls == "read-only" else "critical-protocol"
     tools = "Read, Grep, Glob" if cls == "read-only" else "Read, Grep, Glob, Bash"
     return t["new-agent"].format_map(
         {
@@ -245,6 +274,8 @@ def new_file(kind: str, name: str, cls: str, pack: RulePack) -> str:
             "title": title,
             "tools": tools,
             "cls": cls,
-            "section": section_text(key, stub, cls, pack),
+            "section": "\n".join(
+                section_text(f, stub, cls, pack) for f in required_sections(pack, kind, cls)
+            ),
         }
     )

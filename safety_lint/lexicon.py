@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from safety_lint.catalogue import CatalogueError, Effect
@@ -56,7 +56,7 @@ class _Category:
     tried (one big alternation of every phrase is twenty times slower)."""
 
     spaced: bool
-    phrases: tuple[tuple[str, re.Pattern[str], str], ...]  # (id, regex, key)
+    phrases: tuple[tuple[str, str, str], ...]  # (id, regular expression, key)
     index: Mapping[str, tuple[int, ...]]  # key -> phrase numbers (spaced languages)
 
 
@@ -67,6 +67,7 @@ class Language:
     objects: _Category
     targets: _Category
     gates: _Category
+    non_targets: _Category
     counts: Mapping[str, int]  # phrases per category, for documentation and reports
 
 
@@ -114,31 +115,48 @@ def compile_category(entries: Mapping[str, Sequence[str]], spaced: bool) -> _Cat
             key = _key(entry)
             if not key:
                 continue
-            phrases.append((cid, re.compile(_phrase(entry, spaced), re.IGNORECASE), key))
+            phrases.append((cid, _phrase(entry, spaced), key))
             index.setdefault(key, []).append(len(phrases) - 1)
     return _Category(spaced, tuple(phrases), {k: tuple(v) for k, v in index.items()})
 
 
-def _found(category: _Category, text: str) -> list[tuple[str, int, int]]:
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A phrase compiled when a text first has a word it may start at: loading the lexicons
+    compiles nothing (a thousand phrases), matching compiles only what it meets."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _words(text: str) -> list[tuple[int, tuple[str, ...]]]:
+    """Each word's start and its first 1..KEY letters (lower-case), the keys of the index:
+    computed once per text, shared by every language and category."""
+    out = []
+    for word in _WORD.finditer(text):
+        lowered = word.group(0)[:KEY].lower()
+        out.append((word.start(), tuple(lowered[:size] for size in range(1, len(lowered) + 1))))
+    return out
+
+
+def _found(
+    category: _Category, text: str, words: list[tuple[int, tuple[str, ...]]] | None = None
+) -> list[tuple[str, int, int]]:
     """(id, start, end) of each phrase found; at one place the longest phrase wins and
     matches do not overlap."""
     hits: list[tuple[int, int, str]] = []
     if category.spaced:
-        for word in _WORD.finditer(text):
-            lowered = word.group(0).lower()
-            numbers = {
-                n for size in range(1, KEY + 1) for n in category.index.get(lowered[:size], ())
-            }
+        index = category.index
+        for start, keys in _words(text) if words is None else words:
+            numbers = {n for key in keys for n in index.get(key, ())}
             for n in numbers:
-                cid, regex, _ = category.phrases[n]
-                match = regex.match(text, word.start())
+                cid, pattern, _ = category.phrases[n]
+                match = _compiled(pattern).match(text, start)
                 if match:
                     hits.append((match.start(), match.end(), cid))
     else:
         lowered = text.lower()
-        for cid, regex, key in category.phrases:
+        for cid, pattern, key in category.phrases:
             if key in lowered:
-                hits.extend((m.start(), m.end(), cid) for m in regex.finditer(text))
+                hits.extend((m.start(), m.end(), cid) for m in _compiled(pattern).finditer(text))
     hits.sort(key=lambda h: (h[0], h[0] - h[1], h[2]))
     out: list[tuple[str, int, int]] = []
     end = -1
@@ -169,12 +187,19 @@ def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
     Sorted by position."""
     text = sentence[:MAX_CHARS]
     out: list[StepMatch] = []
-    found = [(language, _found(language.verbs, text)) for language in lexicons.languages]
+    words = _words(text)
+    found = [(language, _found(language.verbs, text, words)) for language in lexicons.languages]
     if not any(verbs for _, verbs in found):
         return out
     # Objects and targets of any language: prose mixes them ("задеплой service в prod").
-    objects = [hit for language in lexicons.languages for hit in _found(language.objects, text)]
-    targets = [hit for language in lexicons.languages for hit in _found(language.targets, text)]
+    objects = [h for lang in lexicons.languages for h in _found(lang.objects, text, words)]
+    masks = [h for lang in lexicons.languages for h in _found(lang.non_targets, text, words)]
+    targets = [
+        (cid, s, e)
+        for language in lexicons.languages
+        for cid, s, e in _found(language.targets, text, words)
+        if not any(ms <= s and e <= me for _, ms, me in masks)  # "production-ready code"
+    ]
     # "环境" inside "生产环境" is the target, not an object of its own.
     objects = [
         (cid, s, e)
@@ -184,7 +209,9 @@ def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
     for language, verbs in found:
         for verb, start, end in verbs:
             left, right = _sentence(text, start, end)
-            obj = _nearest(objects, start, left, right)
+            # The verb's first word is no object ("deployments to production"); an object in
+            # the gap of a separable verb is ("rolle den Dienst … aus").
+            obj = _nearest([o for o in objects if not o[1] <= start < o[2]], start, left, right)
             target = _nearest(targets, start, left, right)
             live = obj is not None or (target is not None and target not in LOCAL_TARGETS)
             effect: Effect = (
@@ -216,8 +243,9 @@ def match_gates(sentence: str, lexicons: Lexicons) -> list[GateMatch]:
     """Phrases that describe a confirmation gate before state changes."""
     text = sentence[:MAX_CHARS]
     out = []
+    words = _words(text)
     for language in lexicons.languages:
-        for _, start, end in _found(language.gates, text):
+        for _, start, end in _found(language.gates, text, words):
             out.append(GateMatch(language.code, text[start:end], start, end))
     out.sort(key=lambda m: (m.start, m.language))
     return out

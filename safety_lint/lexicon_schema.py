@@ -10,7 +10,7 @@ from safety_lint.catalogue_schema import _close, _Reader
 from safety_lint.lexicon import Language, Lexicons, compile_category
 
 TOP = ("verbs", "objects", "targets", "weak-verbs", "languages")
-LANGUAGE = ("name", "spaced", "verbs", "objects", "targets", "gates")
+LANGUAGE = ("name", "spaced", "verbs", "objects", "targets", "gates", "non-targets")
 CATEGORIES = ("verbs", "objects", "targets")
 
 
@@ -19,6 +19,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
     # language -> category -> id -> phrases; gates: language -> phrases
     phrases: dict[str, dict[str, dict[str, list[str]]]] = {}
     gates: dict[str, list[str]] = {}
+    masks: dict[str, list[str]] = {}
     spaced: dict[str, bool] = {}
     weak: list[str] = []
     pending: list[tuple[_Reader, Any, str, str, str]] = []  # checked once all ids are known
@@ -50,6 +51,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
                     pending.append((r, entries, str(cid), category, code))
                     lang[category].setdefault(str(cid), []).extend(r.strings(entries, cid))
             gates.setdefault(code, []).extend(r.strings(node, "gates"))
+            masks.setdefault(code, []).extend(r.strings(node, "non-targets"))
     for r, node, cid, category, code in pending:
         if cid not in ids[category]:
             raise r.fail(
@@ -74,6 +76,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
                 objects=compile_category(lang["objects"], is_spaced),
                 targets=compile_category(lang["targets"], is_spaced),
                 gates=gate_category,
+                non_targets=compile_category({"non-target": masks.get(code, [])}, is_spaced),
                 counts=counts,
             )
         )

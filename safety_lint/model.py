@@ -5,13 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard
 
 Kind = Literal["command", "agent", "document"]
 Severity = Literal["error", "warning"]
 Status = Literal["pass", "fail", "error"]
+SafetyClass = Literal["deployment", "batch", "read-only"]
 
-CLASSES = ("deployment", "batch", "read-only")
+# The one list of each; every other module imports these.
+KINDS: tuple[Kind, ...] = ("command", "agent", "document")
+SEVERITIES: tuple[Severity, ...] = ("error", "warning")
+CLASSES: tuple[SafetyClass, ...] = ("deployment", "batch", "read-only")
+
+
+def is_severity(value: object) -> TypeGuard[Severity]:
+    return value in SEVERITIES
+
+
+def is_class(value: object) -> TypeGuard[SafetyClass]:
+    return value in CLASSES
 
 
 @dataclass(frozen=True)
@@ -121,7 +133,7 @@ class Evidence:
 
 @dataclass
 class Classification:
-    cls: str | None  # deployment | batch | read-only | None (unclassified or n/a)
+    cls: SafetyClass | None  # None: unclassified, or not applicable
     source: str | None  # declared | config | tools | inferred
     evidence: list[Evidence] = field(default_factory=list)
     decided_by: str = ""  # which step decided, for --explain
@@ -137,6 +149,7 @@ class Violation:
     column: int
     message: str
     fixable: bool = False  # `check --fix` can insert what is missing
+    end_line: int = 0  # the last line the finding is about (a whole section), 0: just `line`
 
 
 @dataclass
@@ -144,9 +157,10 @@ class FileResult:
     path: str  # relative to root
     kind: Kind
     name: str
-    cls: str | None
+    cls: SafetyClass | None
     class_source: str | None
     evidence: list[str]
     status: Status
     met: list[str]
     violations: list[Violation]
+    missing: bool = False  # a core document that does not exist (not counted as checked)

@@ -1,12 +1,19 @@
 """Read a file into a Document: decoded text, frontmatter, and the block structure of its body.
 
 Line numbers always refer to the ORIGINAL file: we split the frontmatter ourselves instead of
-letting a frontmatter library strip and renumber the body.
+letting a frontmatter library strip and renumber the body (README, design notes).
+
+Frontmatter is read the way Claude Code reads it: strict YAML; where that fails, a `key: value`
+line whose value is not YAML on its own is read as text (`argument-hint: [pr] [priority]`,
+`description: Use for: reviews`, `tools: *`); a text key written as a flow list of words
+(`argument-hint: [message]`) is the text of its line. Only what even that cannot read is a
+`frontmatter-yaml` warning: Claude Code would drop that frontmatter.
 """
 
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -142,6 +149,35 @@ def _check_types(fm: Frontmatter, diagnostics: list[Diagnostic]) -> None:
         )
 
 
+def _quote_loose_values(block: list[str]) -> list[str]:
+    """Each top-level `key: value` line whose value is not YAML by itself, with the value
+    quoted: how Claude Code reads such a line (as text). Other lines are kept."""
+    out = []
+    for raw in block:
+        match = None if raw[:1].isspace() else _KEY_LINE.match(raw)
+        if match is not None and match.group(2):
+            key, value = match.group(1), match.group(2)
+            # A quoted, block or tagged (`!!python/...`) value is meant as YAML: not loose text.
+            loose = value[0] not in "'\"|>!" and load_yaml_mapping(f"k: {value}")[1] is not None
+            if loose:
+                raw = f"{key}: {json.dumps(value, ensure_ascii=False)}"
+        out.append(raw)
+    return out
+
+
+def _text_as_written(fm: Frontmatter, block: list[str], start: int) -> None:
+    """A text key written as a one-line flow list of plain words (`argument-hint: [message]`)
+    reads, for Claude Code, as the words it shows: keep the line's text."""
+    for key in _TEXT_KEYS:
+        value = fm.data.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+            continue
+        line = fm.key_lines.get(key)
+        match = _KEY_LINE.match(block[line - start - 1]) if line else None
+        if match and match.group(2):
+            fm.data[key] = match.group(2)
+
+
 def _frontmatter(lines: list[str], diagnostics: list[Diagnostic]) -> tuple[Frontmatter, int]:
     """Find and read the frontmatter. Returns it and the 0-based index of the first body line."""
     opening = 0
@@ -185,8 +221,13 @@ def _frontmatter(lines: list[str], diagnostics: list[Diagnostic]) -> tuple[Front
         if key_match:
             fm.key_lines.setdefault(key_match.group(1), start + i + 1)
     data, problem, problem_line = load_yaml_mapping("\n".join(block))
+    if problem is not None:
+        retry, again, _ = load_yaml_mapping("\n".join(_quote_loose_values(block)))
+        if again is None and isinstance(retry, dict):
+            data, problem = retry, None
     if problem is None and (data is None or isinstance(data, dict)):
         fm.data = {str(k): v for k, v in (data or {}).items()}
+        _text_as_written(fm, block, start)
         _check_types(fm, diagnostics)
         return fm, end + 1
     if problem is None:

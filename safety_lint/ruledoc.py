@@ -21,11 +21,11 @@ def applies_text(rule: Rule) -> str:
 
 def explain(rule: Rule, pack: RulePack) -> str:
     """Markdown documentation of one rule."""
-    from .fix import FIXABLE
+    from .fix import fixable as fix_of
 
     fixable = (
         "yes: `check --fix` inserts the missing section"
-        if rule.name in FIXABLE
+        if fix_of(rule, pack) is not None
         else "no, the author changes the text"
     )
     lines = [
@@ -39,6 +39,8 @@ def explain(rule: Rule, pack: RulePack) -> str:
         "",
         f"**How to fix.** {rule.doc['fix']}",
     ]
+    if "claude-code-version" in rule.options:
+        lines += ["", f"Known keys: those of Claude Code {rule.options['claude-code-version']}."]
     if rule.section:
         spec = pack.sections[rule.section]
         lines += ["", f"Required heading: `{'#' * spec.level} {spec.heading}`."]

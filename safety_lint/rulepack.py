@@ -11,9 +11,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import classification_pack
+from .model import (
+    CLASSES,
+    KINDS,
+    SEVERITIES,
+    Kind,
+    SafetyClass,
+    Severity,
+    is_class,
+)
+from .sectionfix import SectionFix, check_fix, read_fix
+
+T = TypeVar("T", bound=str)
 
 CHECK_KINDS = (
     "section",
@@ -35,9 +47,6 @@ DATA_OPTION_KINDS = (
     "confirm-before-mutation",
     "repository",
 )
-KINDS = ("command", "agent", "document")
-CLASS_NAMES = ("deployment", "batch", "read-only")
-SEVERITIES = ("error", "warning")
 
 
 class RulePackError(Exception):
@@ -49,6 +58,7 @@ class SectionSpec:
     id: str
     heading: str
     level: int
+    fix: SectionFix | None = None  # None: a missing section is for the author to write
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,8 @@ class Part:
 
 @dataclass(frozen=True)
 class Applies:
-    kind: str
-    classes: tuple[str, ...] = ()  # empty: any class
+    kind: Kind
+    classes: tuple[SafetyClass, ...] = ()  # empty: any class
     section: str | None = None  # look only inside this required section
     path: str | None = None  # documents: the core document's path
     when: re.Pattern[str] | None = None  # only when the file mentions this
@@ -76,7 +86,7 @@ class Applies:
 class Rule:
     code: str
     name: str
-    severity: str
+    severity: Severity
     check: str
     applies: tuple[Applies, ...]
     done: str
@@ -99,6 +109,7 @@ class RulePack:
     classification: dict[str, Any]
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
+    required_documents: list[str] = field(default_factory=list)  # even when unconfigured
     folders: tuple[
         Path, ...
     ] = ()  # the team's rule folders (catalogue and lexicons are read there)
@@ -108,6 +119,12 @@ class RulePack:
         return next(
             (r for r in self.rules if key in (r.code, r.name) or key.upper() == r.code), None
         )
+
+    def did_you_mean(self, key: str) -> str:
+        """`; did you mean 'three-questions'?` for a near miss of a rule name or code, else ''."""
+        names = [r.name for r in self.rules] + [r.code for r in self.rules]
+        close = difflib.get_close_matches(key if "-" in key else key.upper(), names, n=1)
+        return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _line(node: Any, key: str | int | None = None) -> int:
@@ -160,16 +177,13 @@ class _Reader:
             raise self.fail(node, key, f"'{key}' must be a string or a list of strings")
         return list(value)
 
-    def choice(
-        self, node: Any, key: str, choices: Iterable[str], default: str | None = None
-    ) -> str:
+    def choice(self, node: Any, key: str, choices: tuple[T, ...], default: str | None = None) -> T:
+        """The value, which must be one of `choices` (returned typed as they are)."""
         value = self.string(node, key, default)
-        choices = list(choices)
-        if value not in choices:
-            raise self.fail(
-                node, key, f"'{key}' is '{value}'; expected one of {', '.join(choices)}"
-            )
-        return value
+        for choice in choices:
+            if choice == value:
+                return choice
+        raise self.fail(node, key, f"'{key}' is '{value}'; expected one of {', '.join(choices)}")
 
     def regex(self, node: Any, key: str | int, pattern: Any) -> re.Pattern[str]:
         if not isinstance(pattern, str):
@@ -182,12 +196,13 @@ class _Reader:
 
 def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies:
     r.keys(node, ("kind", "class", "section", "path", "when"), ("kind",), "an applies entry")
-    classes = r.strings(node, "class")
-    for c in classes:
-        if c not in CLASS_NAMES:
+    classes: list[SafetyClass] = []
+    for c in r.strings(node, "class"):
+        if not is_class(c):
             raise r.fail(
-                node, "class", f"unknown class '{c}'; expected one of {', '.join(CLASS_NAMES)}"
+                node, "class", f"unknown class '{c}'; expected one of {', '.join(CLASSES)}"
             )
+        classes.append(c)
     section = node.get("section")
     if section is not None and section not in sections:
         raise r.fail(node, "section", f"unknown section '{section}'")
@@ -341,6 +356,7 @@ TOP_KEYS = (
     "sections",
     "rules",
     "core-documents",
+    "required-core-documents",
     "classification",
     "templates",
     "status",
@@ -374,18 +390,24 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
         docs.append((_Reader(path), data))
     sections: dict[str, SectionSpec] = {}
     core: list[str] = []
+    required: list[str] = []
+    fixes: list[tuple[_Reader, Any, str, SectionFix]] = []
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
     for r, data in docs:
         for sid, spec in (data.get("sections") or {}).items():
-            r.keys(spec, ("heading", "level"), ("heading", "level"), f"section '{sid}'")
+            r.keys(spec, ("heading", "level", "fix"), ("heading", "level"), f"section '{sid}'")
             level = spec["level"]
             if not isinstance(level, int) or not 1 <= level <= 6:
                 raise r.fail(spec, "level", "'level' must be 1 to 6")
-            sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level)
+            fix = read_fix(r, spec["fix"], str(sid)) if "fix" in spec else None
+            sections[str(sid)] = SectionSpec(str(sid), r.string(spec, "heading"), level, fix)
+            if fix is not None:
+                fixes.append((r, spec, str(sid), fix))
         if "core-documents" in data:
             core.extend(r.strings(data, "core-documents"))
+        required.extend(r.strings(data, "required-core-documents"))
         if "classification" in data:  # validated, and merged by id: never replaced whole
             classification_pack.merge(classification, data["classification"], r, _plain)
         if "status" in data:
@@ -408,7 +430,13 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
                 seen[key] = rule.source
             rules.append(rule)
     rules.sort(key=lambda rule: rule.code)
-    return RulePack(rules, sections, core, classification, templates, status)
+    by_name = {rule.name: rule for rule in rules}
+    for r, spec, sid, fix in fixes:
+        check_fix(r, spec["fix"], sid, fix, templates, by_name)
+    for doc in required:
+        if doc not in core:
+            raise RulePackError(f"required core document '{doc}' is not in core-documents")
+    return RulePack(rules, sections, core, classification, templates, status, required)
 
 
 def _plain(node: Any) -> Any:

@@ -33,6 +33,7 @@ class Invocation:
     text: str
     nested: bool
     heredoc: str = ""  # the body of `<<EOF` (or a `<<<` string) fed to this command
+    in_loop: bool = False  # inside `for`/`while`/`until ... do ... done` (a fan-out)
 
 
 def tool_name(argv0: str) -> str:
@@ -166,14 +167,21 @@ _KEYWORDS = frozenset(
         "esac",
     ]
 )
+_LOOP_HEADS = frozenset(["for", "while", "until", "select"])
 _SKIP_COMMANDS = frozenset(["for", "case", "select", "function"])
 
 
+_BY_FIRST: dict[str, tuple[_Wrapper, ...]] = {}
+for _wrapper in _WRAPPERS:
+    _BY_FIRST[_wrapper.words[0]] = (*_BY_FIRST.get(_wrapper.words[0], ()), _wrapper)
+
+
 def _match_wrapper(words: list[str]) -> _Wrapper | None:
-    lowered = [tool_name(words[0]), *words[1:3]] if words else []
-    for wrapper in _WRAPPERS:
-        n = len(wrapper.words)
-        if tuple(lowered[:n]) == wrapper.words:
+    if not words:
+        return None
+    lowered = [tool_name(words[0]), *words[1:3]]
+    for wrapper in _BY_FIRST.get(lowered[0], ()):  # longest first, as in _WRAPPERS
+        if tuple(lowered[: len(wrapper.words)]) == wrapper.words:
             return wrapper
     return None
 
@@ -269,7 +277,20 @@ def _shell_string(words: list[str]) -> str | None:
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
 _SEPARATORS = frozenset({"&&", "||", ";", ";;", ";&", ";;&", "|", "|&", "&", "(", ")", "\n"})
 _REDIRECT = re.compile(r"^[0-9]*(<<<|<<-?|<>|>>?\|?|<|&>>?|>&|<&)$")
+# A console session's prompt before the command (`$ kubectl apply`, `PS C:\> ...`,
+# `deploy@web-1:~$ ...`). Not `#` (a comment) nor `>` (a continuation or a quote).
+_PROMPT = re.compile(
+    r"^\s*(?:\$|%|\u276f|\u279c|\u03bb|PS(?: [^>\n]*)?>"
+    r"|(?:\([\w.-]+\)\s?)?[\w.-]+@[\w.-]+(?::[^\s$#]*)?[$#])\s+"
+)
 _SUBST_MARK = "\x00S"
+_MARK = re.compile(re.escape(_SUBST_MARK) + r"(\d+)")
+# Substitutions of one line that are split again; a line of ten thousand backticks is not a
+# script anyone runs, and the rest of it stays plain text.
+MAX_SUBSTITUTIONS = 64
+# Prose in a shell block: a list item (`- Apply the fix`, `2. Deploy`), a quote, a prompt
+# continuation (`> `): no tool is named `-` or `2.`.
+_NOT_A_COMMAND = re.compile(r"^(-+|\*|•|>|\d{1,3}[.)]|#+)$")
 _PLACEHOLDER = re.compile(r"<[A-Za-z_][\w.:-]*>(?=$|[\s;|&)])")
 
 
@@ -282,11 +303,17 @@ def split_script(script: str, first_line: int = 1) -> list[Invocation]:
 
 
 def _split(
-    script: str, first_line: int, depth: int, nested: bool, wrappers: tuple[str, ...]
+    script: str,
+    first_line: int,
+    depth: int,
+    nested: bool,
+    wrappers: tuple[str, ...],
+    in_loop: bool = False,
 ) -> list[Invocation]:
     out: list[Invocation] = []
     if depth > MAX_DEPTH:
         return out
+    loops = [1 if in_loop else 0]  # open loops, carried from line to line
     lines = script.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # How each line changes the quote state ("" / "'" / '"'), for the three states it can be
     # entered in: finding where an open quote closes is then a walk over these, not a rescan.
@@ -294,7 +321,7 @@ def _split(
     i = 0
     while i < len(lines):
         start = i
-        logical = lines[i]
+        logical = _PROMPT.sub("", lines[i], count=1)
         state = moves[i][""]
         i += 1
         for _ in range(MAX_JOIN):
@@ -333,7 +360,7 @@ def _split(
         heredoc_line = first_line + start + logical.count("\n") + 1
         out.extend(
             _split_logical(
-                logical, first_line + start, depth, nested, wrappers, bodies, heredoc_line
+                logical, first_line + start, depth, nested, wrappers, bodies, heredoc_line, loops
             )
         )
     return out
@@ -406,6 +433,10 @@ def _prescan(text: str) -> tuple[str, list[str]]:
             out.append(f"'{placeholder.group(0)}'")
             i = placeholder.end()
             continue
+        if len(bodies) >= MAX_SUBSTITUTIONS and ch in "$<>`":
+            out.append(ch)
+            i += 1
+            continue
         if ch in "$<>" and text.startswith("(", i + 1) and not text.startswith("((", i + 1):
             depth, j = 1, i + 2
             while j < n and depth:
@@ -448,6 +479,7 @@ def _split_logical(
     wrappers: tuple[str, ...],
     heredocs: list[str],
     heredoc_line: int,
+    loops: list[int],
 ) -> list[Invocation]:
     out: list[Invocation] = []
     text, bodies = _prescan(text)
@@ -476,6 +508,11 @@ def _split_logical(
         commands[-1].append(token)
     for index, words in enumerate(commands):
         words = [w for w in words if w]
+        if words and words[0] in _LOOP_HEADS:
+            loops[0] += 1
+        elif words and words[0] == "done":
+            loops[0] = max(0, loops[0] - 1)
+        in_loop = loops[0] > 0
         if not words or tool_name(words[0]) in _SKIP_COMMANDS:
             # `for x in a b; do` - the loop head is not a command; the body follows `;`.
             continue
@@ -483,14 +520,16 @@ def _split_logical(
         argv, env, peeled, nested_scripts = _peel(words)
         all_wrappers = (*wrappers, *peeled)
         for script in nested_scripts:
-            out.extend(_split(script, line, depth + 1, True, all_wrappers))
+            out.extend(_split(script, line, depth + 1, True, all_wrappers, in_loop))
         heredoc = inputs.get(index, "")
         if argv and heredoc and _reads_script_from_stdin(argv):
             # `bash <<EOF`, `sudo sh -s <<EOF`: the body is commands.
             name = tool_name(argv[0])
-            out.extend(_split(heredoc, heredoc_line, depth + 1, True, (*all_wrappers, name)))
+            out.extend(
+                _split(heredoc, heredoc_line, depth + 1, True, (*all_wrappers, name), in_loop)
+            )
             continue
-        if not argv:
+        if not argv or _NOT_A_COMMAND.match(argv[0]):
             continue
         out.append(
             Invocation(
@@ -501,6 +540,7 @@ def _split_logical(
                 text=shlex.join(words)[:500],
                 nested=nested,
                 heredoc=heredoc,
+                in_loop=in_loop,
             )
         )
     return out
@@ -519,9 +559,9 @@ def _expand_marks(
         return words
     result = []
     for word in words:
-        for match in re.finditer(re.escape(_SUBST_MARK) + r"(\d+)", word):
+        for match in _MARK.finditer(word):
             k = int(match.group(1))
-            if k < len(bodies):
+            if k < len(bodies) and bodies[k].strip():
                 out.extend(_split(bodies[k], line, depth + 1, True, ()))
-        result.append(re.sub(re.escape(_SUBST_MARK) + r"\d+", "$(...)", word))
+        result.append(_MARK.sub("$(...)", word))
     return result

@@ -71,10 +71,18 @@ def overview(res: Results) -> list[str]:
     return ["", *text.splitlines(), "", counts]
 
 
+def _group(r: FileResult, groups: dict[str, str]) -> str | None:
+    """The group of a file: its kind and class ("command batch"), else its kind."""
+    for key in (f"{r.kind} {r.cls}", r.kind):
+        if key in groups:
+            return key
+    return None
+
+
 def _grouped(res: Results, status: set[str], groups: dict[str, str], done: bool) -> list[str]:
     lines: list[str] = []
-    for kind, heading in groups.items():
-        members = [r for r in res.files if r.kind == kind and r.status in status]
+    for key, heading in groups.items():
+        members = [r for r in res.files if _group(r, groups) == key and r.status in status]
         if not members:
             continue
         lines += ["", f"### {heading}", ""] if not lines else [f"### {heading}", ""]

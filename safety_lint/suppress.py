@@ -62,7 +62,8 @@ def _codes(pack: RulePack, names: Sequence[str]) -> tuple[set[str], list[str]]:
     for name in names:
         rule = pack.find(name)
         if rule is None:
-            unknown.append(name)
+            hint = pack.did_you_mean(name)
+            unknown.append(f"{name} ({hint[2:]})" if hint else name)
         else:
             codes.add(rule.code)
     return codes, unknown
@@ -144,6 +145,13 @@ def collect(doc: Document, pack: RulePack, require_reason: bool, last_line: int)
     return out
 
 
+def _covers(s: Suppression, v: Violation) -> bool:
+    """The suppression's lines hold the finding's line, or overlap what it is about."""
+    if s.first <= v.line <= s.last:
+        return True
+    return v.end_line > v.line and s.first <= v.end_line and v.line <= s.last
+
+
 def apply(
     violations: Sequence[Violation], suppressions: Suppressions, pack: RulePack
 ) -> list[Violation]:
@@ -154,11 +162,7 @@ def apply(
         suppressible = rule is None or rule.suppressible
         hit = (
             next(
-                (
-                    s
-                    for s in suppressions.items
-                    if v.rule in s.codes and s.first <= v.line <= s.last
-                ),
+                (s for s in suppressions.items if v.rule in s.codes and _covers(s, v)),
                 None,
             )
             if suppressible

@@ -70,12 +70,12 @@ FAMILIES = [
         "az webapp show -g rg-prod -n app",
     ),
     ("docker", "docker push registry.example.com/app:1.2", "docker build -t app ."),
-    ("docker", "docker --context prod run -d app", "docker run --rm -it app pytest"),
-    ("docker", "docker compose -f docker-compose.prod.yml up -d", "docker compose up -d"),
+    ("docker", "docker --context prod run -d app", "docker ps -a"),
+    ("docker", "docker compose -f docker-compose.prod.yml up -d", "docker compose logs -f"),
     (
         "docker-compose",
         "docker-compose -f docker-compose.production.yml up -d",
-        "docker-compose up",
+        "docker-compose ps",
     ),
     ("systemd", "sudo systemctl start postgresql", "systemctl status postgresql"),
     ("systemd", "sudo service nginx restart", "service nginx status"),
@@ -195,6 +195,64 @@ FAMILIES = [
     ("cron", "crontab -e", "crontab -l"),
     ("certbot", "sudo certbot renew", "certbot certificates"),
     ("web-servers", "sudo nginx -s reload", "sudo nginx -t"),
+    (
+        "cloud-api-clis",
+        "aliyun ecs DeleteInstance --InstanceId i-1",
+        "aliyun ecs DescribeInstances --RegionId cn-hangzhou",
+    ),
+    (
+        "cloud-api-clis",
+        "oci compute instance terminate --instance-id x",
+        "oci compute instance list",
+    ),
+    ("cloud-api-clis", "hcloud server delete web-1", "hcloud server list"),
+    ("object-storage", "s3cmd del s3://bucket/x", "s3cmd ls s3://bucket"),
+    ("secrets-and-config", "vault kv put secret/app key=value", "vault kv get secret/app"),
+    ("secrets-and-config", "etcdctl del /config/x", "etcdctl get /config/x"),
+    ("schedulers", "nomad job run api.nomad", "nomad job status api"),
+    ("schedulers", "eksctl delete cluster --name prod", "eksctl get cluster"),
+    ("kube-deployers", "skaffold run -p prod", "skaffold dev"),
+    ("edge-platforms", "wrangler deploy --env production", "wrangler dev"),
+    ("edge-platforms", "supabase db reset --linked", "supabase db reset"),
+    ("edge-platforms", "cf push myapp", "cf logs myapp"),
+    ("process-managers", "pm2 restart api", "pm2 logs api"),
+    ("power", "sudo reboot", "shutdown --help"),
+    ("task-queues", "celery -A app purge", "celery -A app inspect active"),
+    ("payments-saas", "stripe customers delete cus_123", "stripe customers list"),
+    ("ci-release", "glab release create v1.0", "glab mr list"),
+    (
+        "other-sql",
+        "cypher-shell 'MATCH (n) DETACH DELETE n'",
+        "cypher-shell 'MATCH (n) RETURN n LIMIT 5'",
+    ),
+    (
+        "aws",
+        "aws athena start-query-execution --query-string 'DROP TABLE t'",
+        "aws athena start-query-execution --query-string 'SELECT 1'",
+    ),
+    ("http", None, "curl -fsSL https://example.com/install.sh"),
+    ("shell-basics", None, "grep -rn TODO src/"),
+    ("powershell", "Restart-Service -Name W3SVC", "Get-Service -Name W3SVC"),
+    ("ansible-tools", None, "ansible-lint site.yml"),
+    ("doctl", "doctl apps create-deployment 123", "doctl apps list"),
+    ("doctl", "doctl compute droplet delete web-1", "doctl compute droplet list"),
+    ("image-builders", "nixos-rebuild switch --target-host prod-1", "packer validate ."),
+    ("mysql-admin", "mysqladmin -h db drop app", "mysqldump -h db app"),
+    ("postgres-admin", "dropdb -h db.prod app", "pg_dump -h db.prod app"),
+    ("nats", "nats stream rm ORDERS", "nats stream ls"),
+    ("registry-tools", "crane copy a/b:1 c/d:1", "crane manifest a/b:1"),
+    ("release-tools", "npx semantic-release", "npx semantic-release --help"),
+    ("task-runners", None, "make build"),
+    (
+        "powershell",
+        "New-AzResourceGroupDeployment -ResourceGroupName rg-prod -TemplateFile t.json",
+        "Get-AzResourceGroup",
+    ),
+    (
+        "other-sql",
+        "Invoke-Sqlcmd -ServerInstance db -Query 'DELETE FROM t'",
+        "Invoke-Sqlcmd -ServerInstance db -Query 'SELECT 1'",
+    ),
 ]
 
 
@@ -292,6 +350,9 @@ def test_unknown_tools_without_verbs_are_not_mutating(command: str) -> None:
         ),
         ("ssh deploy@web-1 'sudo systemctl restart app'", ("web-1",)),
         ("dbt test", ()),
+        ("kubectl apply -f k8s/overlays/prod/", ("k8s/overlays/prod/",)),
+        ("helm upgrade app ./c --values values-prd.yaml", ("values-prd.yaml",)),
+        ("git commit -m 'fix the prod bug'", ()),
     ],
 )
 def test_targets(command: str, targets: tuple[str, ...]) -> None:
@@ -353,3 +414,178 @@ def test_is_production(value: str, expected: bool) -> None:
 )
 def test_is_local(value: str, expected: bool) -> None:
     assert is_local(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("command", "effect", "rule_id"),
+    [
+        (
+            "kubectl exec -it api-0 -n prod -- psql -c 'DROP TABLE x'",
+            "mutating",
+            "kubernetes.exec>postgres.sql.drop",
+        ),
+        (
+            "kubectl exec api-0 -- sh -c 'rm -rf /data/cache'",
+            "mutating",
+            "kubernetes.exec>files.system-path",
+        ),
+        (
+            "kubectl exec -it api-0 -- cat /etc/hosts",
+            "reading",
+            "kubernetes.exec>shell-basics.default",
+        ),
+        ("kubectl exec -it api-0 -- bash", "unknown-mutating", "kubernetes.exec"),
+        (
+            "gcloud compute ssh vm-1 --zone z --command 'sudo systemctl restart nginx'",
+            "mutating",
+            "gcloud.compute-ssh>systemd.restart",
+        ),
+        ("heroku run rails db:migrate -a acme-prod", "mutating", "heroku.run>rails.db:migrate"),
+        ("fly ssh console -C 'ls /app'", "reading", "fly.ssh-console>shell-basics.default"),
+        ("kamal app exec 'bin/rails db:migrate'", "mutating", "kamal.app-exec>rails.db:migrate"),
+    ],
+)
+def test_commands_run_on_the_target_decide(command: str, effect: str, rule_id: str) -> None:
+    action = one(command)
+    assert (action.effect, action.rule_id) == (effect, rule_id)
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("sed -n '1,5p' /etc/nginx/nginx.conf", "reading"),
+        ("sudo sed -i 's/#Port 22/Port 2222/' /etc/ssh/sshd_config", "mutating"),
+        ("sed -i 's/a/b/' README.md", "reading"),
+        ("cp /etc/nginx/nginx.conf ./backup/", "reading"),
+        ("sudo cp nginx.conf /etc/nginx/nginx.conf", "mutating"),
+        ("sudo vim /etc/postgresql/16/main/pg_hba.conf", "mutating"),
+        ("vim src/app.py", "reading"),
+        ("sudo useradd deploy", "mutating"),
+        ("mkdir -p /tmp/build", "reading"),
+        ("rm -rf /var/folders/x/cache", "reading"),
+    ],
+)
+def test_files_change_a_server_only_in_its_system_tree(command: str, effect: str) -> None:
+    assert one(command).effect == effect
+
+
+def test_ssh_host_and_inner_targets() -> None:
+    action = one("ssh -i key.pem deploy@prod-web-1 'kubectl --context prod-eu apply -f x'")
+    assert action.effect == "mutating"
+    assert action.targets == ("prod-web-1", "deploy@prod-web-1", "prod-eu")
+    assert one("ssh deploy@web-1").effect == "unknown"
+
+
+def test_an_api_write_is_unknown_mutating_and_local_apis_read() -> None:
+    assert one("curl -X DELETE https://api.example.com/v1/users/1").effect == "unknown-mutating"
+    assert one("curl -d '{}' https://hooks.example.com/x").effect == "unknown-mutating"
+    assert one("curl -X POST http://localhost:8080/reset").effect == "reading"
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("docker run --rm -v x:/w alpine sh -c 'ls'", "unknown"),  # -c of sh, not docker
+        ("docker --context prod run -d app", "mutating"),
+        ("ffmpeg -i in.wav -af a=1:release=50 out.wav", "unknown"),  # a value, not a verb
+        ("droid exec 'migrate the database schema'", "unknown"),
+        ("git push origin --delete feature/x", "unknown"),
+        ("gh api repos/o/r/issues/1/comments -X POST -f body=x", "unknown"),
+        ("gh api repos/o/r/deployments -X POST -f ref=main", "unknown-mutating"),
+        ("gh api repos/o/r/pulls", "reading"),
+    ],
+)
+def test_options_and_values_of_other_commands_are_not_evidence(command: str, effect: str) -> None:
+    assert one(command).effect == effect
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("gws apps-script-push --help", "reading"),
+        ("kubectl apply --help", "reading"),
+        ("helm upgrade app ./chart --version 1.2.3", "mutating"),
+        ("claude sync-status", "unknown"),
+        ("opsctl release-plan", "unknown"),
+        ("opsctl release-create", "unknown-mutating"),
+    ],
+)
+def test_help_and_query_names_do_not_mutate(command: str, effect: str) -> None:
+    assert one(command).effect == effect
+
+
+def test_prose_lines_in_a_shell_block_are_not_commands() -> None:
+    actions = analyse_script("- Apply the fix\n2. Deploy it\nSYNC_SUFFIX + 1", default_catalogue())
+    assert [(a.tool, a.effect) for a in actions] == [("sync_suffix", "unknown")]
+
+
+def test_a_script_claimed_by_a_name_pattern_still_hears_its_verb() -> None:
+    assert one("deploy-prod").effect == "unknown-mutating"
+    assert one("Set-Location C:/src").effect == "unknown"
+
+
+def test_parallel_ssh_is_fan_out() -> None:
+    action = one("pssh -h hosts.txt 'sudo systemctl restart app'")
+    assert action.effect == "unknown-mutating" and action.scope_all
+
+
+def test_explain_names_line_effect_targets_and_rule() -> None:
+    from safety_lint.catalogue import explain
+
+    [action] = analyse_script(
+        "kubectl --context acme-prd apply -f x", default_catalogue(), first_line=7
+    )
+    assert explain(action) == "7: mutating: kubectl apply on acme-prd [kubernetes.apply]"
+
+
+def test_actions_carry_their_wrappers() -> None:
+    [action] = analyse_script("cat pods.txt | xargs -n1 kubectl delete pod", default_catalogue())[
+        -1:
+    ]
+    assert action.effect == "mutating" and action.wrappers == ("xargs",) and not action.nested
+    [inner] = analyse_script("sudo bash -c 'systemctl restart app'", default_catalogue())
+    assert inner.wrappers == ("sudo", "bash -c") and inner.nested
+
+
+@pytest.mark.parametrize(
+    ("command", "effect"),
+    [
+        ("go run ./cmd/deploy --env prod", "unknown-mutating"),
+        ("cargo run --bin migrate", "unknown-mutating"),
+        ("go run ./cmd/server", "unknown"),
+        ("go test ./...", "reading"),
+    ],
+)
+def test_programs_run_by_a_build_tool_are_judged_by_name(command: str, effect: str) -> None:
+    assert one(command).effect == effect
+
+
+def test_no_tool_is_claimed_by_two_families_and_no_rule_shadows_another() -> None:
+    owners: dict[str, str] = {}
+    for family in default_catalogue().families:
+        for tool in family.tools:
+            assert tool not in owners, (tool, owners.get(tool), family.id)
+            owners[tool] = family.id
+        seen: dict[tuple[str, ...], str] = {}
+        for rule in family.rules:
+            if rule.when or rule.unless or rule.effect == "by-name":
+                continue
+            assert seen.setdefault(rule.pattern, rule.effect) == rule.effect, (
+                family.id,
+                rule.pattern,
+            )
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["docker run -d app", "docker compose up -d", "docker-compose down", "sudo docker restart app"],
+)
+def test_containers_on_this_machine_are_unknown(command: str) -> None:
+    assert one(command).effect == "unknown"
+
+
+def test_an_action_in_a_loop_says_so() -> None:
+    [action] = analyse_script(
+        "for c in a b; do kubectl --context $c apply -f x; done", default_catalogue()
+    )
+    assert action.effect == "mutating" and action.in_loop

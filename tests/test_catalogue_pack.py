@@ -126,6 +126,7 @@ def test_rule_files_without_a_catalogue_are_ignored(tmp_path: Path) -> None:
             "",
         ),
         ("catalogue:\n  families: [\n", 0, "invalid YAML", ""),
+        ("catalogue:\n  target-keys: ['(']\n", 2, "bad regular expression", ""),
     ],
 )
 def test_validation_names_file_line_and_suggestion(
@@ -205,3 +206,46 @@ def test_analyse_never_raises(words: list[str]) -> None:
 def test_nested_ssh_is_bounded() -> None:
     script = "ssh a " * 40 + "kubectl delete pod x"
     analyse_script(script, default_catalogue())
+
+
+def test_the_readme_extension_example_works(tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Extending them.**", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    folder = write(tmp_path / "rules", example)
+    catalogue = catalogue_for([folder])
+    assert effect("acmectl -r eu ship web --cell prod-1", catalogue) == "mutating"
+    assert analyse_script("acmectl ship web --cell prod-1", catalogue)[0].targets == ("prod-1",)
+    assert effect("acmectl cell list", catalogue) == "reading"
+    assert effect("acmectl sync acme://x", catalogue) == "mutating"
+    assert effect("kubectl-acme delete pod x", catalogue) == "mutating"
+    assert effect("opsctl ship", catalogue) == "unknown-mutating"
+    from safety_lint.lexicon import lexicons_for, match_steps
+
+    lexicons = lexicons_for([folder])
+    assert match_steps("Hotfix the service.", lexicons)[0].verb == "hotfix"
+    assert match_steps("Implante o serviço em produção.", lexicons)[0].target == "production"
+
+
+def test_the_explain_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from safety_lint.catalogue import main
+
+    assert main(["kubectl -n prod delete pod x && echo done"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "1: mutating: kubectl delete on prod [kubernetes.delete]",
+        "1: reading: echo done [shell-basics.default]",
+    ]
+    folder = write(tmp_path / "rules", "catalogue:\n  familes: []\n")
+    assert main(["--rules", str(folder), "ls"]) == 2
+    err = capsys.readouterr().err
+    assert "team.yaml:2: unknown key 'familes'" in err and "did you mean 'families'" in err
+
+
+def test_the_readme_explain_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from safety_lint.catalogue import main
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ python -m safety_lint.catalogue --rules team-rules ", 1)[1]
+    command_line, expected = block.split("\n")[:2]
+    assert main(["--rules", str(tmp_path), command_line.strip('"')]) == 0
+    assert capsys.readouterr().out.strip() == expected

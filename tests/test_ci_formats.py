@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from conftest import EXAMPLE_REPO, run_repo
 
-from safety_lint import __version__, github, junit, sarif
+from safety_lint import __version__
+from safety_lint.formats import github, junit, sarif
+from safety_lint.formats.report import summary_line
 from safety_lint.model import FileResult, Violation
-from safety_lint.report import summary_line
 from safety_lint.rulepack import RulePack, default_pack
 
 DEPLOY = ".claude/commands/project/dataset-deploy.md"

@@ -50,8 +50,10 @@ def test_text_output_names_path_line_code_requirement(repo: Path) -> None:
     result = runner.invoke(app, ["check", str(repo)])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
+    # The repository is not below the current folder: paths are absolute, so they can be opened.
     assert re.fullmatch(
-        r"\.claude/commands/project/bad\.md:17:1: PS104 stop-immediately .*STOP immediately.*",
+        re.escape(str(repo))
+        + r"/\.claude/commands/project/bad\.md:17:1: PS104 stop-immediately .*STOP immediately.*",
         lines[0],
     ), lines[0]
     assert lines[-1] == "7 files checked: 6 passed, 1 failed, 0 in error; 1 error, 0 warnings"
@@ -103,7 +105,14 @@ def test_json_contract(repo: Path) -> None:
         "message": "",
         "fixable": False,
     }
-    assert data["summary"] == {"files": 7, "pass": 6, "fail": 1, "error": 0, "violations": 1}
+    assert data["summary"] == {
+        "files": 7,
+        "pass": 6,
+        "fail": 1,
+        "error": 0,
+        "missing": 0,
+        "violations": 1,
+    }
 
 
 def test_ignore_and_select_by_code_or_name(repo: Path) -> None:

@@ -4,6 +4,8 @@ confirmation-gate category, and a team pack that adds phrases."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from safety_lint.catalogue import CatalogueError
 from safety_lint.lexicon import default_lexicons, load_lexicons, match_gates, match_steps
@@ -19,6 +21,13 @@ STEPS = [
         None,
     ),
     ("en", "Roll back the deployment on the prod cluster.", "rollback", "deployment", "production"),
+    (
+        "en",
+        "Handles deployments to production for the billing service.",
+        "deploy",
+        "service",
+        "production",
+    ),
     ("ru", "Разверни сервис в production.", "deploy", "service", "production"),
     (
         "ru",
@@ -61,6 +70,24 @@ STEPS = [
         "production",
     ),
     ("ja", "データベースのマイグレーションを実行する", "migrate", "database", None),
+    ("pt", "Implante o serviço em produção.", "deploy", "service", "production"),
+    ("pt", "O agente desliga o servidor de produção.", "stop", "server", "production"),
+    ("it", "Rilascia il servizio in produzione.", "deploy", "service", "production"),
+    (
+        "it",
+        "L'agente cancella la tabella nel database di produzione.",
+        "delete",
+        "table",
+        "production",
+    ),
+    ("ko", "서비스를 운영 환경에 배포한다", "deploy", "service", "production"),
+    (
+        "ko",
+        "이 에이전트는 프로덕션 데이터베이스를 롤백합니다.",
+        "rollback",
+        "database",
+        "production",
+    ),
 ]
 
 
@@ -116,12 +143,17 @@ def test_object_and_target_must_be_in_the_same_sentence() -> None:
             "Explicit confirmation for state-changing operations: delete pod, scale, apply manifests.",
         ),
         ("en", "Always ask for confirmation before restarting anything."),
+        ("en", "Every state-changing operation needs the user's go-ahead."),
+        ("ru", "Получи подтверждение перед удалением ресурсов."),
         ("ru", "Требуется явное подтверждение для операций, изменяющих состояние."),
         ("de", "Zustandsändernde Operationen erfordern eine ausdrückliche Bestätigung."),
         ("fr", "Demander confirmation avant toute suppression."),
         ("es", "Pide confirmación antes de eliminar recursos."),
         ("zh", "删除或扩容前需要用户确认。"),
         ("ja", "状態を変更する操作は実行前に確認してください。"),
+        ("pt", "Peça confirmação antes de excluir recursos."),
+        ("it", "Chiedi conferma prima di eliminare risorse."),
+        ("ko", "상태를 변경하는 작업은 실행 전 확인이 필요합니다."),
     ],
 )
 def test_confirmation_gates(language: str, sentence: str) -> None:
@@ -193,3 +225,52 @@ def test_every_language_has_each_category() -> None:
 def test_hostile_text_is_bounded() -> None:
     match_steps("deploy " * 50_000, default_lexicons())
     match_gates("never " * 50_000, default_lexicons())
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Apply the same standards to test code as production code.",
+        "Every component is designed for scale and production-ready.",
+        "Write migration scripts with a rollback plan.",
+        "Keep documentation in sync with code changes.",
+        "Human Resources: team scaling needs.",
+    ],
+)
+def test_topic_words_and_nouns_are_not_steps(sentence: str) -> None:
+    assert [m for m in match_steps(sentence, default_lexicons()) if m.effect == "mutating"] == []
+
+
+def test_a_word_shared_with_english_is_not_read_as_french() -> None:
+    # "migration" and "version" are English too; French lists only its verb forms.
+    assert match_steps("if migration.version == version:", default_lexicons()) == []
+
+
+def test_scale_with_an_object_is_a_step() -> None:
+    [m] = match_steps("Scale the deployment to 5 replicas in production.", default_lexicons())
+    assert (m.verb, m.object, m.target, m.effect) == (
+        "scale",
+        "deployment",
+        "production",
+        "mutating",
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("deploy удали 本番デプロイ production … * . \n")),
+        max_size=120,
+    )
+)
+def test_match_never_raises(text: str) -> None:
+    for m in match_steps(text, default_lexicons()):
+        assert 0 <= m.start < m.end <= len(text)
+    match_gates(text, default_lexicons())
+
+
+def test_german_separable_perform_deployment() -> None:
+    [m] = match_steps(
+        "Der Agent führt Deployments des Dienstes in Produktion durch.", default_lexicons()
+    )
+    assert (m.language, m.verb, m.target, m.effect) == ("de", "deploy", "production", "mutating")

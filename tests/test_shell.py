@@ -204,3 +204,47 @@ def test_deep_nesting_is_bounded() -> None:
     split_script(script)  # returns, whatever it finds
     nested = "$(" * 200 + "x" + ")" * 200
     split_script(nested)
+
+
+def test_the_action_layer_imports_nothing_heavy() -> None:
+    """The runtime guard imports these before every Bash call."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, safety_lint.shell, safety_lint.catalogue, safety_lint.lexicon; "
+        "print(sorted(m for m in ('markdown_it', 'ruamel.yaml', 'typer', 'difflib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("line", "argv"),
+    [
+        ("$ kubectl apply -f x", ("kubectl", "apply", "-f", "x")),
+        ("% terraform apply", ("terraform", "apply")),
+        ("PS C:\\> Restart-Service W3SVC", ("Restart-Service", "W3SVC")),
+        ("deploy@web-1:~$ sudo systemctl restart app", ("systemctl", "restart", "app")),
+        ("(venv) me@laptop:~/src$ alembic upgrade head", ("alembic", "upgrade", "head")),
+        ("$HOME/bin/deploy prod", ("$HOME/bin/deploy", "prod")),
+    ],
+)
+def test_console_prompts_are_not_the_command(line: str, argv: tuple[str, ...]) -> None:
+    assert argvs(line) == [argv]
+
+
+def test_commands_inside_a_loop_are_marked() -> None:
+    script = (
+        "for ns in a b; do kubectl -n $ns rollout restart deploy/x; done\n"
+        "while read h; do\n  ssh $h 'sudo systemctl restart app'\ndone < hosts.txt\n"
+        "kubectl get pods"
+    )
+    assert [(i.argv[0], i.in_loop) for i in split_script(script)] == [
+        ("kubectl", True),
+        ("read", True),
+        ("ssh", True),
+        ("kubectl", False),
+    ]
+    [nested] = split_script("for x in 1 2; do bash -c 'kubectl delete pod $x'; done")
+    assert nested.in_loop and nested.nested

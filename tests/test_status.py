@@ -121,12 +121,16 @@ def test_generated_headings_are_valid_commonmark_in_order(repo: Path) -> None:
         "Contact",
     ]
     level3 = [t for level, t in headings if level == 3]
-    assert level3[:6] == [
+    assert level3[:10] == [  # grouped by kind and class (issue 14)
         "Core Documentation",
-        "Commands Updated with Production Confirmation",
-        "Agents Updated with Production Confirmation",
-        "Commands Needing Production Safety Sections",
-        "Agents Needing Production Confirmation Instructions",
+        "Deployment Commands Updated with Production Confirmation",
+        "Batch Commands Updated with Batch Confirmation",
+        "Deployment Agents Updated with Production Confirmation",
+        "Batch Agents Updated with Batch Confirmation",
+        "Read-only Agents with Environment Handling",
+        "Deployment Commands Needing Production Safety Sections",
+        "Deployment Agents Needing Production Confirmation Instructions",
+        "Read-only Agents Needing Environment Handling",
         "Core Documentation Updates",
     ]
 

@@ -40,12 +40,11 @@ def check_keys(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         hint = f"; did you mean `{close[0]}`?" if close else ""
-        version = opts.get("claude-code-version", "")
+        # Short: the source of the key list is said once, in `explain`.
         findings.append(
             Finding(
                 ctx.doc.frontmatter.line_of(key),
-                f"unknown {where.kind} frontmatter key `{key}`{hint}"
-                f" (keys known to Claude Code {version})",
+                f"unknown {where.kind} frontmatter key `{key}`{hint}",
             )
         )
     return findings

@@ -6,6 +6,7 @@ one file against them. Their findings go through suppressions and selection like
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from functools import lru_cache
 
 from ..model import Document
 from ..rulepack import Rule
-from .base import Finding
+from .base import CheckResult, Finding
 
 
 @dataclass(frozen=True)
@@ -59,24 +60,30 @@ def invocations(doc: Document, patterns: Sequence[str]) -> list[tuple[str, int]]
     return sorted(set(out), key=lambda x: (x[1], x[0]))
 
 
-def agent_exists(rule: Rule, doc: Document, facts: Facts) -> list[Finding]:
+def agent_exists(rule: Rule, doc: Document, facts: Facts) -> CheckResult:
     builtin = {str(a).lower() for a in rule.options.get("builtin-agents", [])}
+    found = invocations(doc, rule.options["patterns"])
+    if not found:
+        return None  # invokes no agent: the rule does not apply (and is not "met")
     findings = []
-    for name, line in invocations(doc, rule.options["patterns"]):
+    for name, line in found:
         if name in facts.agents or name in builtin or name == doc.name.lower():
             continue
+        close = difflib.get_close_matches(name, sorted(facts.agents), n=1, cutoff=0.8)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
         findings.append(
             Finding(
                 line,
-                f"invokes agent `{name}`, but no agent in .claude/agents has that name or stem",
+                f"invokes agent `{name}`, but no agent in .claude/agents has that name or stem"
+                + hint,
             )
         )
     return findings
 
 
-def agent_flag_target(rule: Rule, doc: Document, facts: Facts) -> list[Finding]:
+def agent_flag_target(rule: Rule, doc: Document, facts: Facts) -> CheckResult:
     if not any(re.search(r"production_?confirmed", b.text, re.I) for b in doc.blocks):
-        return []
+        return None  # passes no flag: the rule does not apply (and is not "met")
     findings = []
     for name, line in invocations(doc, rule.options["patterns"]):
         agent = facts.agents.get(name)
@@ -114,7 +121,7 @@ def unique_command_name(rule: Rule, doc: Document, facts: Facts) -> list[Finding
     ]
 
 
-CHECKS: Mapping[str, Callable[[Rule, Document, Facts], list[Finding]]] = {
+CHECKS: Mapping[str, Callable[[Rule, Document, Facts], CheckResult]] = {
     "agent-exists": agent_exists,
     "agent-flag-target": agent_flag_target,
     "unique-command-name": unique_command_name,

@@ -31,4 +31,4 @@ def check(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
         else ""
     )
     message = f"missing level-{spec.level} section `{spec.heading}`{note}"
-    return [Finding(ctx.title_line(), message, fixable=True)]
+    return [Finding(ctx.title_line(), message, fixable=spec.fix is not None)]

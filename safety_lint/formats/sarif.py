@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .model import FileResult
-from .rulepack import Rule, RulePack
+from ..model import FileResult
+from ..rulepack import Rule, RulePack
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import __version__, report
-from .model import FileResult
-from .rulepack import RulePack
+from .. import __version__
+from ..model import FileResult
+from ..rulepack import RulePack
+from . import report
 
 
 def render(fmt: str, results: Sequence[FileResult], pack: RulePack, style: report.Style) -> str:

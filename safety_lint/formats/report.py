@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .model import Classification, FileResult
+from ..model import Classification, FileResult
 
 JSON_VERSION = 1
 
@@ -18,23 +18,31 @@ def plain(text: str, **_: Any) -> str:
 
 
 def summary_counts(results: Sequence[FileResult]) -> dict[str, int]:
+    checked = [r for r in results if not r.missing]
     return {
         "files": len(results),
-        "pass": sum(r.status == "pass" for r in results),
-        "fail": sum(r.status == "fail" for r in results),
-        "error": sum(r.status == "error" for r in results),
+        "pass": sum(r.status == "pass" for r in checked),
+        "fail": sum(r.status == "fail" for r in checked),
+        "error": sum(r.status == "error" for r in checked),
+        "missing": len(results) - len(checked),
         "violations": sum(len(r.violations) for r in results),
     }
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def summary_line(results: Sequence[FileResult]) -> str:
+    """`7 files checked: ...`; missing core documents are counted apart, not as files."""
     c = summary_counts(results)
     errors = sum(v.severity == "error" for r in results for v in r.violations)
     warnings = c["violations"] - errors
+    missing = f"; {_n(c['missing'], 'core document')} missing" if c["missing"] else ""
     return (
-        f"{c['files']} file{'s' if c['files'] != 1 else ''} checked: {c['pass']} passed, "
-        f"{c['fail']} failed, {c['error']} in error; {errors} error{'s' if errors != 1 else ''}, "
-        f"{warnings} warning{'s' if warnings != 1 else ''}"
+        f"{_n(c['files'] - c['missing'], 'file')} checked: {c['pass']} passed, "
+        f"{c['fail']} failed, {c['error']} in error{missing}; {_n(errors, 'error')}, "
+        f"{_n(warnings, 'warning')}"
     )
 
 

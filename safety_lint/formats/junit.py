@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from .model import FileResult, Violation
+from ..model import FileResult, Violation
 
 SUITE = "safety-lint"
 

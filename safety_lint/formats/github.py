@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .model import FileResult
+from ..model import FileResult
+from ..rulepack import RulePack
 from .report import summary_line
-from .rulepack import RulePack
 
 
 def escape_data(text: str) -> str:
