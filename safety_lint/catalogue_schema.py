@@ -345,9 +345,22 @@ def _load(path: Path, with_lines: bool) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from safety_lint import safeyaml
+    from safety_lint.fsutil import FileProblem, read_bytes
+    from safety_lint.rulepack import RULE_FILE_LIMIT
+
     yaml = YAML(typ="rt") if with_lines else YAML(typ="safe")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"))
+        # Read as every rule file is (issue 11): a regular file, within the size limit, not
+        # through a symlink out of its folder; a team's file within the YAML limits.
+        text = read_bytes(path, RULE_FILE_LIMIT, root=path.parent).decode("utf-8")
+        bundled = path.parent == bundled_file(path.name).parent
+        return yaml.load(text) if bundled else safeyaml.load(yaml, text)
+    except safeyaml.YamlLimit as err:
+        line = err.line + 1 if err.line is not None else 0
+        raise CatalogueError(str(path), line, str(err)) from None
+    except FileProblem as err:
+        raise CatalogueError(str(path), 0, f"not read: {err}") from None
     except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0

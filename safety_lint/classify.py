@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
@@ -20,12 +20,14 @@ from . import modality, scope
 from .catalogue import Catalogue, catalogue_for, default_catalogue
 from .decide import STRENGTHS, decide
 from .findings import ApiOperations, action_findings, call_findings, step_findings
+from .kinds import table as kinds_table
 from .lexicon import Lexicons, default_lexicons, lexicons_for
 from .modality import COUNTED as COUNTED_MODALITIES
 from .model import CLASSES, Classification, Document, Evidence, SafetyClass, Section, is_class
+from .patterns import compile_pattern
 from .rulepack import RulePack
 from .sections import find_section
-from .sources import Runnable, Source, body_sources, frontmatter_sources
+from .sources import Runnable, Source, body_sources, commands_only, frontmatter_sources
 
 _FRAGMENT = re.compile(r"\{\{([\w-]+)\}\}")
 
@@ -71,14 +73,22 @@ def _expand(pattern: str, fragments: Mapping[str, str]) -> str:
     return _FRAGMENT.sub(lambda m: str(fragments[m.group(1)]), pattern)
 
 
-def _compile(pattern: str, fragments: Mapping[str, str], flags: int = 0) -> re.Pattern[str]:
-    return re.compile(_expand(pattern, fragments), re.IGNORECASE | flags)
+def _compile(
+    pattern: str, fragments: Mapping[str, str], flags: int = 0, trusted: bool = True
+) -> re.Pattern[str]:
+    where = "the classification of a team rule pack"
+    return compile_pattern(_expand(pattern, fragments), re.IGNORECASE | flags, trusted, where)
 
 
 @lru_cache(maxsize=8)
 def settings(pack: RulePack) -> Settings:
     raw = pack.classification
+    t = pack.classification_trusted
     fragments: Mapping[str, str] = raw.get("fragments", {})
+
+    def comp(pattern: str, flags: int = 0) -> re.Pattern[str]:
+        return _compile(pattern, fragments, flags, t)
+
     run = raw["runnable"]
     kinds = tuple(
         EvidenceKind(
@@ -89,7 +99,7 @@ def settings(pack: RulePack) -> Settings:
             e.get("layer", "scope" if e["signal"] == "batch" else "statement"),
             tuple(e["kinds"]),
             tuple(e["in"]),
-            _compile(e["pattern"], fragments, re.MULTILINE),
+            comp(e["pattern"], re.MULTILINE),
         )
         for e in raw["evidence"]
     )
@@ -98,14 +108,14 @@ def settings(pack: RulePack) -> Settings:
         tools_rule_kinds=frozenset(raw["tools-rule-kinds"]),
         read_tools=frozenset(raw["read-tools"]),
         read_tool_prefixes=tuple(raw["read-tool-prefixes"]),
-        scope=modality.compile_scope(raw["modality"], lambda p: _compile(p, fragments)),
+        scope=modality.compile_scope(raw["modality"], comp),
         runnable=Runnable(
             frozenset(str(x).lower() for x in run["languages"]),
-            _compile(run["artifact-start"], fragments),
-            _compile(run["artifact-lead"], fragments),
-            _compile(run["run-lead"], fragments),
+            comp(run["artifact-start"]),
+            comp(run["artifact-lead"]),
+            comp(run["run-lead"]),
         ),
-        parameters=_compile(raw["parameter-headings"], fragments),
+        parameters=comp(raw["parameter-headings"]),
         safety_sections=tuple(raw["safety-sections"]),
         evidence=kinds,
         by_source={
@@ -114,12 +124,12 @@ def settings(pack: RulePack) -> Settings:
         },
         section_evidence=raw["section-evidence"],
         delegation=raw["delegation"],
-        delegation_pattern=_compile(raw["delegation"]["pattern"], fragments),
-        scope_all=_compile(sc["fan-out-option"], fragments),
-        loop=_compile(sc["loop"], fragments),
+        delegation_pattern=comp(raw["delegation"]["pattern"]),
+        scope_all=comp(sc["fan-out-option"]),
+        loop=comp(sc["loop"]),
         catalogue=catalogue_for(pack.folders) if pack.folders else default_catalogue(),
         lexicons=lexicons_for(pack.folders) if pack.folders else default_lexicons(),
-        live=_compile(r"\b{{live}}\b", fragments),
+        live=comp(r"\b{{live}}\b"),
         api_operations=ApiOperations(
             tuple(raw["api-operations"]["mutating"]),
             tuple(raw["api-operations"]["reading"]),
@@ -171,17 +181,15 @@ class FileFacts:
 _FACTS: dict[tuple[int, int], tuple[weakref.ref[Document], RulePack, FileFacts]] = {}
 
 
-def file_facts(doc: Document, pack: RulePack, extra: Sequence[Source] = ()) -> FileFacts:
-    """The facts of a document, memoised while the document lives. `extra`: more sources
-    (a skill's bundled scripts) with their own paths."""
+def file_facts(doc: Document, pack: RulePack) -> FileFacts:
+    """The facts of a document (with a skill's bundled files), memoised while it lives."""
     key = (id(doc), id(pack))
     memo = _FACTS.get(key)
-    if memo is not None and memo[0]() is doc and memo[1] is pack and not extra:
+    if memo is not None and memo[0]() is doc and memo[1] is pack:
         return memo[2]
-    facts = _work_out(doc, pack, extra)
-    if not extra:
-        _FACTS[key] = (weakref.ref(doc), pack, facts)
-        weakref.finalize(doc, _FACTS.pop, key, None)
+    facts = _work_out(doc, pack)
+    _FACTS[key] = (weakref.ref(doc), pack, facts)
+    weakref.finalize(doc, _FACTS.pop, key, None)
     return facts
 
 
@@ -201,11 +209,10 @@ def _section(doc: Document, pack: RulePack, sid: str) -> Section | None:
 _NARROWED = ("text", "step", "description", "argument-hint")  # prose: words before a match count
 
 
-def _work_out(doc: Document, pack: RulePack, extra: Sequence[Source]) -> FileFacts:
-    s = settings(pack)
+def _source_evidence(sources: Sequence[Source], s: Settings, kind_of_file: str) -> list[Evidence]:
+    """The findings of the three layers over a file's sources: each evidence kind's first
+    counted finding, else its first not-counted one (still reported)."""
     found: dict[tuple[str, bool], Evidence] = {}  # (kind, counts) -> its first finding
-    kind_of_file = doc.target.kind
-    sources = [*sources_of(doc, s, pack), *extra]
     for src in sources:
         ends: list[int] | None = None
         where = f"{src.kind}: " if src.kind in ("description", "argument-hint") else ""
@@ -240,7 +247,41 @@ def _work_out(doc: Document, pack: RulePack, extra: Sequence[Source]) -> FileFac
         if (ev.rule, True) not in found and (counts or (ev.rule, False) not in found):
             found[(ev.rule, counts)] = ev
     evidence = [e for (k, c), e in found.items() if c or (k, True) not in found]
-    evidence += scope.code_scope(sources, s, found)
+    return evidence + scope.code_scope(sources, s, found)
+
+
+def _bundled_evidence(doc: Document, s: Settings, kind_of_file: str) -> list[Evidence]:
+    """The findings of a skill's bundled files (bundled.py): a script is code the model runs;
+    a markdown file gives its own sources, as SKILL.md's text would. Each is reported at the
+    SKILL.md line that names the file, with the file and its own line."""
+    from .model import Target
+    from .parse import parse_text
+
+    out: list[Evidence] = []
+    for f in doc.bundled:
+        if f.markdown:
+            sub = parse_text(Target(doc.target.path.parent / f.rel, f.rel, "document"), f.text)
+            texts = {
+                id(b): b.norm for b in sub.blocks if b.counts and b.type in ("text", "heading")
+            }
+            srcs = list(body_sources(sub, s.runnable, s.scope, [], texts, s.parameters))
+        else:
+            srcs = [Source("code", 1, commands_only(f.text))]
+        for ev in _source_evidence(srcs, s, kind_of_file):
+            out.append(replace(ev, line=f.line, what=f"{ev.what} (in {f.rel}:{ev.line})"))
+    return out
+
+
+def _work_out(doc: Document, pack: RulePack) -> FileFacts:
+    s = settings(pack)
+    kind_of_file = kinds_table(pack).checked_as(doc.target.kind)  # a skill is a command
+    evidence = _source_evidence(list(sources_of(doc, s, pack)), s, kind_of_file)
+    have = {e.rule for e in evidence if e.modality in COUNTED_MODALITIES}
+    for ev in _bundled_evidence(doc, s, kind_of_file):
+        if ev.rule in have or ev.modality not in COUNTED_MODALITIES:
+            continue
+        evidence.append(ev)
+        have.add(ev.rule)
     for sid, spec in s.section_evidence.items():
         section = _section(doc, pack, sid)
         if section is None:
@@ -319,11 +360,10 @@ def gather(
     doc: Document,
     pack: RulePack,
     agent_classes: Mapping[str, str | None] | None = None,
-    extra: Sequence[Source] = (),
 ) -> list[Evidence]:
     """Every finding, sorted by line; delegation findings when the classes of the
     repository's agents are given."""
-    facts = file_facts(doc, pack, extra)
+    facts = file_facts(doc, pack)
     found = list(facts.evidence)
     if agent_classes is not None:
         found += delegation_evidence(facts, agent_classes, settings(pack))
@@ -359,15 +399,14 @@ def classify(
     pack: RulePack,
     overrides: Sequence[tuple[str, SafetyClass]] = (),
     agent_classes: Mapping[str, str | None] | None = None,
-    extra: Sequence[Source] = (),
 ) -> Classification:
     """Declared, then configured, then the agent tools rule, then inferred (spec §2)."""
-    if doc.target.kind == "document":
+    if kinds_table(pack).checked_as(doc.target.kind) == "document":
         return Classification(None, None)
     fixed = settled(doc, pack, overrides)
     if fixed is not None:
         return fixed
-    evidence = gather(doc, pack, agent_classes, extra)
+    evidence = gather(doc, pack, agent_classes)
     return _classification(evidence)
 
 
@@ -422,8 +461,10 @@ def settled(
             ev = Evidence(1, cls, 0, f"configuration sets {pattern} to {cls}", "config")
             return Classification(cls, "config", [ev], f"configuration override {pattern}")
     s = settings(pack)
-    if doc.target.kind in s.tools_rule_kinds:
-        key = "tools" if doc.target.kind == "agent" else "allowed-tools"
+    kinds = kinds_table(pack)
+    spec = kinds.spec(doc.target.kind)
+    if kinds.checked_as(doc.target.kind) in s.tools_rule_kinds:
+        key = spec.tools[0] if spec and spec.tools else "tools"
         tools = tool_names(doc.frontmatter.data.get(key))
         if tools is not None and not mutating(tools, s):
             line = doc.frontmatter.line_of(key)

@@ -8,15 +8,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .bundled import bundled_files
 from .check import Selector, check_document, result_for
-from .checks.repository import AgentFacts, Facts, invocations
+from .checks.repository import AgentFacts, CommandFacts, Facts, invocations
 from .classify import FileFacts, classify, file_facts, settings, settled
 from .config import Config
 from .delegation import agent_classes, fixpoint
 from .discover import Selection, discover_repository, select_paths
 from .fix import Encoded, FixOutcome, fix_document
-from .model import Classification, Document, FileResult, Target, Violation
+from .fsutil import FileProblem, read_bytes
+from .kinds import table as kinds_table
+from .model import BundledFile, Classification, Document, FileResult, Target, Violation
 from .parse import parse_file, parse_text
+from .patterns import PatternTimeout
 from .rulepack import RulePack
 
 
@@ -34,20 +38,28 @@ def core_documents(pack: RulePack, config: Config) -> list[str]:
 
 
 def select(
-    root: Path, paths: Iterable[Path], pack: RulePack, config: Config, changed: bool = False
+    root: Path,
+    paths: Iterable[Path],
+    pack: RulePack,
+    config: Config,
+    changed: bool = False,
+    user_home: Path | None = None,
 ) -> Selection:
     """The whole repository, or the given files. With `changed` (a --changed-since run), a
-    changed core document brings in the repository-level checks of every core document."""
+    changed core document brings in the repository-level checks of every core document.
+    `user_home`: also the personal `~/.claude/` (`check --user`)."""
     paths = list(paths)
     docs = core_documents(pack, config)
+    kinds = kinds_table(pack)
     if not paths and not changed:
-        return discover_repository(root, docs, config.exclude, config.include)
-    selection = select_paths(root, paths, docs, config.exclude)
+        return discover_repository(root, docs, config.exclude, config.include, kinds, user_home)
+    selection = select_paths(root, paths, docs, config.exclude, kinds)
     if changed and any(t.kind == "document" for t in selection.targets):
-        whole = discover_repository(root, docs, config.exclude, config.include)
+        whole = discover_repository(root, docs, config.exclude, config.include, kinds)
         known = {t.rel for t in selection.targets}
         extra = [t for t in whole.targets if t.kind == "document" and t.rel not in known]
         selection.targets = sorted(selection.targets + extra, key=lambda t: t.rel)
+    selection.user_home = user_home
     return selection
 
 
@@ -59,26 +71,39 @@ def _agent_names(doc: Document) -> set[str]:
 _NAME_LINE = re.compile(r"^name:[ \t]*['\"]?([^'\"\r\n#]+?)['\"]?[ \t]*$", re.M)
 
 
-def sniff_agent_name(target: Target) -> str | None:
+def sniff_agent_name(target: Target, root: Path | None = None) -> str | None:
     """An agent's frontmatter `name`, read from the head of the file without parsing it."""
     try:
-        with open(target.path, "rb") as handle:
-            head = handle.read(4096).decode("utf-8", "replace")
-    except OSError:
+        head = read_bytes(target.path, 4096, root, head=True).decode("utf-8", "replace")
+    except (OSError, FileProblem):
         return None
     block = head.split("\n---", 2)[0] if head.startswith("---") else ""
     m = _NAME_LINE.search(block)
     return m.group(1).strip().lower() if m else None
 
 
-def agent_index(root: Path, config: Config) -> dict[str, Target]:
-    """Every agent of the repository by each name it answers to (file stem, frontmatter name)."""
+def repository_files(
+    root: Path, config: Config, pack: RulePack | None = None, user_home: Path | None = None
+) -> list[Target]:
+    """Every command, skill and agent of the repository (and of `user_home`), whatever the run
+    selects: the repository checks judge a file against all of them."""
+    kinds = kinds_table(pack)
+    return discover_repository(root, [], config.exclude, kinds=kinds, user_home=user_home).targets
+
+
+def agent_index(
+    root: Path, config: Config, files: Iterable[Target] | None = None
+) -> dict[str, Target]:
+    """Every agent of the repository by each name it answers to (file stem, frontmatter name;
+    a plugin's agent also as `plugin:name`)."""
     index: dict[str, Target] = {}
-    for t in discover_repository(root, [], config.exclude).targets:
+    for t in repository_files(root, config) if files is None else files:
         if t.kind == "agent":
-            for name in (PurePosixPath(t.rel).stem.lower(), sniff_agent_name(t)):
+            for name in (PurePosixPath(t.rel).stem.lower(), sniff_agent_name(t, root)):
                 if name:
                     index.setdefault(name, t)
+                    if t.plugin:
+                        index.setdefault(f"{t.plugin.lower()}:{name}", t)
     return index
 
 
@@ -91,16 +116,26 @@ def internal_error(target: Target, pack: RulePack, err: BaseException) -> FileRe
         f"safety-lint failed on this file ({type(err).__name__}: {err}{at}); "
         "please report it at the project's issue tracker"
     )
+    if isinstance(err, PatternTimeout):  # the rule pack's fault, not ours: say what to fix
+        message = str(err)
     violation = Violation(rule.code, rule.name, "error", 1, 1, message)
     return result_for(target, target.rel, Classification(None, None), [violation], [])
 
 
-def _command_names(root: Path, config: Config) -> dict[str, list[str]]:
-    """Every command of the repository by /name (file stem), for unique-command-name."""
-    out: dict[str, list[str]] = {}
-    for t in discover_repository(root, [], config.exclude).targets:
-        if t.kind == "command":
-            out.setdefault("/" + PurePosixPath(t.rel).stem, []).append(t.rel)
+def _command_names(files: Iterable[Target], pack: RulePack) -> dict[str, list[CommandFacts]]:
+    """Every command and skill by the /name it answers to, for unique-command-name."""
+    kinds = kinds_table(pack)
+    out: dict[str, list[CommandFacts]] = {}
+    for t in files:
+        spec = kinds.spec(t.kind)
+        if spec is None or spec.checked_as != "command":
+            continue
+        name = sniff_agent_name(t) if "frontmatter:name" in spec.name_from else None
+        base = name or t.name or PurePosixPath(t.rel).stem
+        full = (
+            spec.plugin_form.format(plugin=t.plugin, name=base) if t.plugin else spec.prefix + base
+        )
+        out.setdefault(full.lower(), []).append(CommandFacts(t.rel, t.kind, t.scope))
     return out
 
 
@@ -127,6 +162,13 @@ class Work:
     selector: Selector
     invocation_patterns: tuple[str, ...]
     keep_evidence: bool = False  # `classify` shows the evidence; `check` needs only the verdict
+    root: Path | None = None  # files are read only inside it
+    invocations_trusted: bool = True  # the invocation patterns are all the bundled pack's
+
+
+def _invocations_trusted(pack: RulePack) -> bool:
+    rule = pack.find("agent-exists")
+    return pack.classification_trusted and (rule is None or rule.trusted)
 
 
 def _invocation_patterns(pack: RulePack) -> tuple[str, ...]:
@@ -145,7 +187,10 @@ def process(target: Target, work: Work, facts: Facts) -> Outcome:
     """Parse, classify (without delegation) and check one file; never raises."""
     doc: Document | None = None
     try:
-        doc = parse_file(target, work.config.max_file_size)
+        doc = parse_file(target, work.config.max_file_size, work.root)
+        spec = kinds_table(work.pack).spec(target.kind)
+        if doc.readable and spec is not None and spec.bundled_files:
+            doc.bundled = bundled_files(doc, work.config.max_file_size, work.pack)
         if not doc.readable:
             cls = Classification(None, None)
             return Outcome(
@@ -156,7 +201,9 @@ def process(target: Target, work: Work, facts: Facts) -> Outcome:
         cls = classify(doc, work.pack, work.config.classes, None) if fixed is None else fixed
         result = check_document(doc, cls, work.pack, work.selector, facts)
         names = _agent_names(doc) if target.kind == "agent" else set()
-        invoked = {name for name, _ in invocations(doc, work.invocation_patterns)}
+        invoked = {
+            name for name, _ in invocations(doc, work.invocation_patterns, work.invocations_trusted)
+        }
         keep = bool(invoked & set(facts.agents)) or bool(
             class_facts and any(n in facts.agents for n, _ in class_facts.invoked)
         )
@@ -209,6 +256,7 @@ def _map(items: list[Target], work: Work, facts: Facts, jobs: int) -> list[Outco
     """`process` over the items, in order, in `jobs` processes when there are enough items."""
     if jobs <= 1 or len(items) < PARALLEL_FROM:
         return [process(t, work, facts) for t in items]
+    jobs = min(jobs, len(items) // 8)  # a worker is worth starting for a few files at least
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -232,9 +280,19 @@ def lint(
     """Check every selected file once, in parallel when asked; then check again, in this
     process, the few files whose verdict depends on the agents they invoke (delegation
     evidence, the agent they pass ProductionConfirmed to)."""
-    work = Work(pack, config, selector, _invocation_patterns(pack), keep_evidence)
-    index = agent_index(selection.root, config)
-    facts = Facts(commands=_command_names(selection.root, config))
+    work = Work(
+        pack,
+        config,
+        selector,
+        _invocation_patterns(pack),
+        keep_evidence,
+        selection.root,
+        _invocations_trusted(pack),
+    )
+    home = selection.user_home
+    files = repository_files(selection.root, config, pack, home)
+    index = agent_index(selection.root, config, files)
+    facts = Facts(commands=_command_names(files, pack))
     for name, target in index.items():
         facts.agents[name] = AgentFacts(target.rel, None, False)
     for name in config.external_agents:  # user-level or plugin agents: they exist, unchecked
@@ -278,9 +336,10 @@ def lint(
     # Files that invoke agents are checked again, with their final class, against the agents
     # as they finally are (agent-flag-target); agents first, as commands depend on them.
     targets = {t.rel: t for t in [*selection.targets, *extra]}
+    kinds = kinds_table(pack)
     for kind in ("agent", "command"):
         for rel, o in sorted(outcomes.items()):
-            if targets[rel].kind == kind and o.doc is not None:
+            if kinds.checked_as(targets[rel].kind) == kind and o.doc is not None:
                 cls = final.get(rel) or o.full or o.classification
                 outcomes[rel] = recheck(o, cls, work, facts)
                 learn(outcomes[rel])
@@ -298,19 +357,29 @@ def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[Fi
             continue
         target = targets[result.path]
         try:
-            data = target.path.read_bytes()
+            data = read_bytes(target.path, config.max_file_size, run.selection.root)
             encoded = Encoded.of(data)
             text = encoded.decode(data)
-        except (OSError, UnicodeDecodeError) as err:
-            outcomes.append(FixOutcome(result.path, "", None, [], f"cannot read: {err}"))
+        except (OSError, FileProblem, UnicodeDecodeError) as err:
+            why = err.strerror if isinstance(err, OSError) and err.strerror else err
+            outcomes.append(FixOutcome(result.path, "", None, [], f"cannot read: {why}"))
             continue
         doc = parse_text(target, text)
+        spec = kinds_table(pack).spec(target.kind)
+        if spec is not None and spec.bundled_files:
+            doc.bundled = bundled_files(doc, config.max_file_size, pack)
 
-        def recheck(fixed: str, target: Target = target) -> tuple[FileResult, Classification]:
+        def recheck(
+            fixed: str, target: Target = target, bundled: tuple[BundledFile, ...] = doc.bundled
+        ) -> tuple[FileResult, Classification]:
             again = parse_text(target, fixed)
+            again.bundled = bundled
             cls = classify(again, pack, config.classes, run.agent_classes)
             return check_document(again, cls, pack, selector, run.facts), cls
 
         found = classify(doc, pack, config.classes, run.agent_classes).evidence
-        outcomes.append(fix_document(doc, result, text, pack, recheck, found))
+        try:
+            outcomes.append(fix_document(doc, result, text, pack, recheck, found))
+        except PatternTimeout as err:  # a team pattern on the fixed text: not fixed, say why
+            outcomes.append(FixOutcome(result.path, text, None, [], f"fix not applied: {err}"))
     return outcomes

@@ -16,11 +16,12 @@ import codecs
 import json
 import re
 from functools import lru_cache
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from markdown_it import MarkdownIt
 
+from .fsutil import FileProblem, read_bytes
 from .model import Block, Diagnostic, Document, Frontmatter, Target
 from .suppress import scan_directives
 
@@ -90,8 +91,12 @@ def load_yaml_mapping(source: str) -> tuple[Any, str | None, int | None]:
     """Safe-load YAML. Returns (data, problem, 0-based line of the problem)."""
     from ruamel.yaml.error import YAMLError
 
+    from . import safeyaml
+
     try:
-        return _safe_yaml().load(source), None, None
+        return safeyaml.load(_safe_yaml(), source), None, None
+    except safeyaml.YamlLimit as err:
+        return None, str(err), err.line
     except YAMLError as err:
         problem, line = _yaml_problem(err)
         return None, problem, line
@@ -279,26 +284,51 @@ def parse_blocks(body: str, first_line: int) -> list[Block]:
             if heading_level:
                 blocks.append(Block("heading", line, end, text, counts, heading_level))
             else:
-                blocks.append(Block("text", line, end, text, counts, in_list=list_depth > 0))
+                blocks.append(
+                    Block("text", line, end, text, counts, in_list=list_depth > 0, depth=list_depth)
+                )
         elif tok.type in ("fence", "code_block"):
-            blocks.append(Block("code", line, end, tok.content, False, info=tok.info.strip()))
+            blocks.append(
+                Block(
+                    "code", line, end, tok.content, False, info=tok.info.strip(), depth=list_depth
+                )
+            )
         elif tok.type == "html_block":
             blocks.append(Block("html", line, end, tok.content, False))
     return blocks
 
 
 def display_name(target: Target, fm: Frontmatter, blocks: list[Block]) -> str:
-    stem = PurePosixPath(target.rel).stem
-    if target.kind == "command":
-        return "/" + stem
-    if target.kind == "agent":
-        name = fm.data.get("name")
-        return name.strip() if isinstance(name, str) and name.strip() else stem
-    title = fm.data.get("title")
-    if isinstance(title, str) and title.strip():
-        return title.strip()
-    h1 = next((b.text for b in blocks if b.type == "heading" and b.level == 1 and b.counts), None)
-    return h1.strip() if h1 else target.rel
+    """The name Claude Code gives the file, by its kind's naming in the kinds table: the first
+    source that gives one (a frontmatter key, the file stem, the skill folder, the title)."""
+    from .kinds import table
+
+    spec = table().spec(target.kind)
+    path = PurePosixPath(target.rel)
+    sources = spec.name_from if spec else ("stem",)
+    name = ""
+    for source in sources:
+        if source.startswith("frontmatter:"):
+            value = fm.data.get(source.split(":", 1)[1])
+            name = value.strip() if isinstance(value, str) else ""
+        elif source == "stem":
+            name = target.name or path.stem
+        elif source == "folder":
+            name = target.name or path.parent.name
+        elif source == "title":
+            h1 = next(
+                (b.text for b in blocks if b.type == "heading" and b.level == 1 and b.counts), None
+            )
+            name = h1.strip() if h1 else ""
+        elif source == "path":
+            name = target.rel
+        if name:
+            break
+    if not spec or spec.checked_as == "document":
+        return name or target.rel
+    if target.plugin:
+        return spec.plugin_form.format(plugin=target.plugin, name=name)
+    return spec.prefix + name
 
 
 def parse_text(target: Target, text: str) -> Document:
@@ -327,15 +357,13 @@ def unreadable(target: Target, message: str, line: int = 1) -> Document:
     )
 
 
-def parse_file(target: Target, max_bytes: int) -> Document:
-    """Read and parse one file; every failure becomes a diagnostic, never an exception."""
+def parse_file(target: Target, max_bytes: int, root: Path | None = None) -> Document:
+    """Read and parse one file; every failure becomes a diagnostic, never an exception. With
+    `root`, a file reached through a symlink that leaves it is not read."""
     try:
-        size = target.path.stat().st_size
-        if size > max_bytes:
-            return unreadable(
-                target, f"file too large ({size} bytes > limit {max_bytes}); not parsed"
-            )
-        data = target.path.read_bytes()
+        data = read_bytes(target.path, max_bytes, root)
+    except FileProblem as err:
+        return unreadable(target, str(err))
     except FileNotFoundError:
         return unreadable(target, NOT_FOUND)
     except IsADirectoryError:

@@ -23,6 +23,7 @@ from .model import (
     Severity,
     is_class,
 )
+from .patterns import compile_error, compile_pattern
 from .sectionfix import SectionFix, check_fix, read_fix
 
 T = TypeVar("T", bound=str)
@@ -38,6 +39,8 @@ CHECK_KINDS = (
     "frontmatter-keys",
     "confirm-before-mutation",
     "repository",
+    "allowed-tools",
+    "confirmation-reachable",
     "class-contradicted",
 )
 # Kinds whose options are free-form data checked by the check itself.
@@ -46,6 +49,8 @@ DATA_OPTION_KINDS = (
     "frontmatter-keys",
     "confirm-before-mutation",
     "repository",
+    "allowed-tools",
+    "confirmation-reachable",
 )
 
 
@@ -70,6 +75,7 @@ class Part:
     heading: re.Pattern[str] | None = None  # look inside sections with a matching heading
     scope: str = "block"  # block: all patterns in one paragraph; section: anywhere in the part
     include_code: bool = False
+    concepts: tuple[str, ...] = ()  # a requirement: these concepts in one sentence or list item
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class Applies:
     path: str | None = None  # documents: the core document's path
     when: re.Pattern[str] | None = None  # only when the file mentions this
     when_text: str = ""  # what `when` means, for the documentation
+    unless_kind: tuple[str, ...] = ()  # not for these kinds (checked as `kind` otherwise)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ class Rule:
     source: str = ""  # file:line, for messages about the rule itself
     suppressible: bool = True  # false: no suppression or baseline can silence it
     options: dict[str, Any] = field(default_factory=dict)  # data options of some kinds
+    trusted: bool = True  # from the bundled pack: its patterns run on `re`, not under a timeout
 
 
 @dataclass(eq=False)  # hashable by identity: compiled settings are cached per pack
@@ -110,9 +118,12 @@ class RulePack:
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
     required_documents: list[str] = field(default_factory=list)  # even when unconfigured
-    folders: tuple[
-        Path, ...
-    ] = ()  # the team's rule folders (catalogue and lexicons are read there)
+    kinds: dict[str, Any] = field(default_factory=dict)  # rules/kinds.yaml, see kinds.py
+    words: dict[str, list[str]] = field(default_factory=dict)  # word lists used in phrases
+    concepts: dict[str, dict[str, Any]] = field(default_factory=dict)  # see concepts.py
+    negation: dict[str, list[str]] = field(default_factory=dict)
+    classification_trusted: bool = True  # no team rule file changed `classification`
+    folders: tuple[Path, ...] = ()  # the team's rule folders: catalogue and lexicons are read there
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -144,8 +155,9 @@ def _line(node: Any, key: str | int | None = None) -> int:
 class _Reader:
     """Typed access to one YAML file's nodes, raising RulePackError with file:line."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, trusted: bool = True) -> None:
         self.path = path
+        self.trusted = trusted  # a bundled rule file, not a team's
 
     def fail(self, node: Any, key: str | int | None, message: str) -> RulePackError:
         return RulePackError(f"{self.path}:{_line(node, key)}: {message}")
@@ -188,14 +200,22 @@ class _Reader:
     def regex(self, node: Any, key: str | int, pattern: Any) -> re.Pattern[str]:
         if not isinstance(pattern, str):
             raise self.fail(node, key, "a pattern must be a string")
+        where = f"{self.path.name}:{_line(node, key)}"
         try:
-            return re.compile(pattern, re.IGNORECASE)
-        except re.error as err:
+            return compile_pattern(pattern, re.IGNORECASE, self.trusted, where)
+        except compile_error() as err:
             raise self.fail(node, key, f"bad regular expression {pattern!r}: {err}") from None
 
 
-def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies:
-    r.keys(node, ("kind", "class", "section", "path", "when"), ("kind",), "an applies entry")
+def _applies(
+    r: _Reader, node: Any, sections: dict[str, SectionSpec], kinds: tuple[str, ...]
+) -> Applies:
+    r.keys(
+        node,
+        ("kind", "class", "section", "path", "when", "unless-kind"),
+        ("kind",),
+        "an applies entry",
+    )
     classes: list[SafetyClass] = []
     for c in r.strings(node, "class"):
         if not is_class(c):
@@ -215,10 +235,38 @@ def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies
         else:
             when, when_text = r.regex(node, "when", raw), f"mention `{raw}`"
     path = r.string(node, "path") if "path" in node else None
-    return Applies(r.choice(node, "kind", KINDS), tuple(classes), section, path, when, when_text)
+    unless = r.strings(node, "unless-kind")
+    for k in unless:
+        if k not in kinds:
+            raise r.fail(
+                node, "unless-kind", f"unknown kind '{k}'; expected one of {', '.join(kinds)}"
+            )
+    kind = r.choice(node, "kind", kinds)
+    return Applies(kind, tuple(classes), section, path, when, when_text, tuple(unless))
+
+
+def _requirements(r: _Reader, node: Any) -> tuple[Part, ...]:
+    """`requires`: each a list of concept names (`not NAME` when it must be negated)."""
+    r.keys(node, ("requires", "include_code"), ("requires",), "statement options")
+    raw = node["requires"]
+    if not isinstance(raw, list) or not raw:
+        raise r.fail(node, "requires", "'requires' must be a non-empty list")
+    include_code = _boolean(r, node, "include_code", False)
+    parts = []
+    for item in raw:
+        r.keys(item, ("means", "concepts"), ("means", "concepts"), "a requirement")
+        names = r.strings(item, "concepts")
+        if not names:
+            raise r.fail(item, "concepts", "'concepts' must name at least one concept")
+        parts.append(
+            Part(r.string(item, "means"), (), include_code=include_code, concepts=tuple(names))
+        )
+    return tuple(parts)
 
 
 def _parts(r: _Reader, node: Any) -> tuple[Part, ...]:
+    if isinstance(node, dict) and "requires" in node:
+        return _requirements(r, node)
     raw = node.get("parts")
     if raw is None:
         raw = [node]  # a single part written inline
@@ -265,7 +313,9 @@ RULE_KEYS = (
 DOC_KEYS = ("what", "why", "fix", "example", "failing")
 
 
-def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
+def _rule(
+    r: _Reader, node: Any, sections: dict[str, SectionSpec], kinds: tuple[str, ...] = KINDS
+) -> Rule:
     r.keys(node, RULE_KEYS, ("code", "name", "severity", "check", "applies", "doc"), "a rule")
     code, name = r.string(node, "code"), r.string(node, "name")
     if not re.fullmatch(r"[A-Z]{2,4}\d{3}", code):
@@ -276,7 +326,7 @@ def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
     applies_raw = node.get("applies")
     if not isinstance(applies_raw, list):
         raise r.fail(node, "applies", "'applies' must be a list")
-    applies = tuple(_applies(r, a, sections) for a in applies_raw)
+    applies = tuple(_applies(r, a, sections, kinds) for a in applies_raw)
     doc = node.get("doc")
     r.keys(doc, DOC_KEYS, DOC_KEYS, f"the doc of rule {code}")
     options = node.get("options", {})
@@ -291,6 +341,7 @@ def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
         doc={k: r.string(doc, k) for k in doc},
         source=f"{r.path.name}:{_line(node)}",
         suppressible=_boolean(r, node, "suppressible", True),
+        trusted=r.trusted,
     )
     if check in ("section", "first-section"):
         r.keys(options, ("section",), ("section",), f"options of rule {code}")
@@ -331,16 +382,29 @@ def _replace(rule: Rule, **changes: Any) -> Rule:
     return replace(rule, **changes)
 
 
-def _load_file(path: Path, with_lines: bool) -> Any:
+RULE_FILE_LIMIT = 4 << 20  # bytes
+
+
+def _load_file(path: Path, with_lines: bool, folder: Path, trusted: bool) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from . import safeyaml
+    from .fsutil import FileProblem, read_bytes
+
     # The safe loader (C-accelerated) is ten times faster; the round-trip loader's nodes carry
     # line numbers, so it is used to explain a pack that failed validation. Neither builds
-    # arbitrary Python objects.
+    # arbitrary Python objects. A rule file is read only from inside its folder; a team's is
+    # loaded within the YAML limits (the bundled pack is ours, and large: no scan).
     yaml = YAML(typ="rt") if with_lines else YAML(typ="safe")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"))
+        text = read_bytes(path, RULE_FILE_LIMIT, root=folder).decode("utf-8")
+        return yaml.load(text) if trusted else safeyaml.load(yaml, text)
+    except safeyaml.YamlLimit as err:
+        line = err.line + 1 if err.line is not None else 0
+        raise RulePackError(f"{path}:{line}: {err}") from None
+    except FileProblem as err:
+        raise RulePackError(f"{path}: {err}") from None
     except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -362,32 +426,51 @@ TOP_KEYS = (
     "status",
     "catalogue",
     "lexicons",
+    "kinds",
+    "words",
+    "concepts",
+    "negation",
 )
+
+
+def merge_concepts(r: _Reader, data: Any, *into: Any) -> None:
+    from .concepts import merge
+
+    merge(r, data, *into)
+
+
+def check_concepts(pack: RulePack) -> None:
+    from .concepts import check_pack
+
+    check_pack(pack)
 
 
 def load_pack(folders: Iterable[Path]) -> RulePack:
     """Merge every `*.yaml` of the folders, in order (later folders add rules). A pack that
     fails validation is loaded again with line numbers, so the error names file and line."""
-    files = [p for folder in folders for p in sorted(folder.glob("*.yaml"))]
+    folders = list(folders)
+    bundled = bundled_rules_dir()
+    files = [
+        (p, folder, folder == bundled) for folder in folders for p in sorted(folder.glob("*.yaml"))
+    ]
     if not files:
         raise RulePackError("no rule files found (rules/*.yaml)")
     try:
         pack = _load_pack(files, with_lines=False)
     except RulePackError:
         pack = _load_pack(files, with_lines=True)
-    bundled = bundled_rules_dir().resolve()
-    pack.folders = tuple(f for f in folders if Path(f).resolve() != bundled)
+    pack.folders = tuple(f for f in folders if f.resolve() != bundled.resolve())
     return pack
 
 
-def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
+def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePack:
     docs = []
-    for path in files:
-        data = _load_file(path, with_lines)
+    for path, folder, trusted in files:
+        data = _load_file(path, with_lines, folder, trusted)
         if data is None:
             continue
-        _Reader(path).keys(data, TOP_KEYS, (), "a rule file")
-        docs.append((_Reader(path), data))
+        _Reader(path, trusted).keys(data, TOP_KEYS, (), "a rule file")
+        docs.append((_Reader(path, trusted), data))
     sections: dict[str, SectionSpec] = {}
     core: list[str] = []
     required: list[str] = []
@@ -395,7 +478,13 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
+    kinds: dict[str, Any] = {}
+    words: dict[str, list[str]] = {}
+    concepts: dict[str, dict[str, Any]] = {}
+    negation: dict[str, list[str]] = {}
+    classification_trusted = True
     for r, data in docs:
+        merge_concepts(r, data, words, concepts, negation)
         for sid, spec in (data.get("sections") or {}).items():
             r.keys(spec, ("heading", "level", "fix"), ("heading", "level"), f"section '{sid}'")
             level = spec["level"]
@@ -410,8 +499,11 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
         required.extend(r.strings(data, "required-core-documents"))
         if "classification" in data:  # validated, and merged by id: never replaced whole
             classification_pack.merge(classification, data["classification"], r, _plain)
+            classification_trusted = classification_trusted and r.trusted
         if "status" in data:
             status.update(_plain(data["status"]))
+        if "kinds" in data:
+            _merge_kinds(r, data["kinds"], kinds)
         for tid in data.get("templates") or {}:
             templates[str(tid)] = r.string(data["templates"], tid)
     rules: list[Rule] = []
@@ -421,7 +513,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
         if not isinstance(raw, list):
             raise r.fail(data, "rules", "'rules' must be a list")
         for node in raw:
-            rule = _rule(r, node, sections)
+            rule = _rule(r, node, sections, tuple(kinds.get("table") or KINDS))
             for key in (rule.code, rule.name):
                 if key in seen:
                     raise r.fail(
@@ -436,7 +528,42 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     for doc in required:
         if doc not in core:
             raise RulePackError(f"required core document '{doc}' is not in core-documents")
-    return RulePack(rules, sections, core, classification, templates, status, required)
+    pack = RulePack(
+        rules,
+        sections,
+        core,
+        classification,
+        templates,
+        status,
+        required,
+        words=words,
+        concepts=concepts,
+        negation=negation,
+        kinds=kinds,
+        classification_trusted=classification_trusted,
+    )
+    check_concepts(pack)
+    return pack
+
+
+def _merge_kinds(r: _Reader, node: Any, into: dict[str, Any]) -> None:
+    """A kinds table (see rules/kinds.yaml); a later file adds kinds or replaces one whole."""
+    if not isinstance(node, dict):
+        raise r.fail(node, None, "'kinds' must be a mapping")
+    table = node.get("table") or {}
+    if not isinstance(table, dict):
+        raise r.fail(node, "table", "'table' must be a mapping of kinds")
+    for name, spec in table.items():
+        r.keys(
+            spec,
+            ("checked-as", "found", "name", "tools", "keys", "bundled-files", "values"),
+            ("checked-as", "found", "name"),
+            f"kind '{name}'",
+        )
+    plain = _plain(node)
+    merged_table = {**into.get("table", {}), **plain.get("table", {})}
+    into.update(plain)
+    into["table"] = merged_table
 
 
 def _plain(node: Any) -> Any:

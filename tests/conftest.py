@@ -22,6 +22,18 @@ FIXTURES = PROJECT / "fixtures"
 EXAMPLE_REPO = FIXTURES / "example-repo"
 CORPUS = PROJECT.parent / "shared" / "corpus"
 
+# The environment of the CI job that runs these tests: CI=true makes the guard deny where it
+# would ask, GITHUB_ACTIONS changes the default output format. Tests set them where they mean to.
+_RUNNER_ENV = ("CI", "CLAUDE_CODE_ENTRYPOINT", "CLAUDE_PROJECT_DIR", "GITHUB_ACTIONS")
+
+
+@pytest.fixture(autouse=True)
+def _runner_neutral_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same results on a laptop and on a CI runner."""
+    for name in _RUNNER_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
 EXPECT = re.compile(r"<!--\s*expect:\s*([^>]*?)\s*-->")
 
 

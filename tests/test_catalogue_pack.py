@@ -249,3 +249,30 @@ def test_the_readme_explain_example(tmp_path: Path, capsys: pytest.CaptureFixtur
     command_line, expected = block.split("\n")[:2]
     assert main(["--rules", str(tmp_path), command_line.strip('"')]) == 0
     assert capsys.readouterr().out.strip() == expected
+
+
+def test_a_team_catalogue_file_that_leads_outside_its_folder_is_not_read(tmp_path: Path) -> None:
+    # Issue 11: rule files are read only inside their folder, as regular files.
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("catalogue:\n  families: {}\n# TOKEN=s3cr3t\n", encoding="utf-8")
+    folder = tmp_path / "team-rules"
+    folder.mkdir()
+    (folder / "ops.yaml").symlink_to(secret)
+    with pytest.raises(CatalogueError) as err:
+        catalogue_for([folder])
+    assert "ops.yaml" in str(err.value) and "outside" in str(err.value)
+    assert "s3cr3t" not in str(err.value)
+
+
+def test_a_team_catalogue_alias_bomb_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "team-rules"
+    folder.mkdir()
+    bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    bomb += [
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]"
+        for p, c in zip("abcdefg", "bcdefgh", strict=True)
+    ]
+    (folder / "bomb.yaml").write_text("\n".join(bomb) + "\ncatalogue: {}\n", encoding="utf-8")
+    with pytest.raises(CatalogueError) as err:
+        catalogue_for([folder])
+    assert "bomb.yaml" in str(err.value) and "aliases" in str(err.value)

@@ -17,7 +17,8 @@ snippet cannot go untested. What each kind does with a block:
 - configuration (`yaml` of configuration keys): loaded and used by `check`.
 - rule pack (`yaml` with `rules:`): loaded with the bundled pack.
 - catalogue pack (`yaml` with only `catalogue:`/`lexicons:`): loaded with the built-in ones.
-- json: parses. markdown (the suppression example): no `invalid-suppression` in a command.
+- json and toml: parse (lua: the Neovim set-up, checked in test_editors.py). markdown (the
+  suppression example): no `invalid-suppression` in a command.
 - text: a `safety-lint SUBCOMMAND` synopsis line has `--help`; a `$ safety-lint ...` example runs.
   Other text is output, shown and not run.
 """
@@ -32,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -66,15 +68,15 @@ def kind_of(info: str, body: str) -> str | None:
             return "pre-commit"
         if "jobs" in keys:
             return "workflow"
-        if "rules" in keys and keys <= set(TOP_KEYS):
-            return "rule pack"
+        if keys & {"rules", "words", "concepts", "negation"} and keys <= set(TOP_KEYS):
+            return "rule pack"  # rules, or phrasings a team adds to the bundled concepts
         if keys and keys <= {"catalogue", "lexicons"}:
             return "catalogue pack"
         if keys and keys <= set(KEYS):
             return "configuration"
         return None
-    if info in ("json", "markdown", "text"):
-        return info
+    if info in ("json", "markdown", "text", "toml", "lua"):
+        return info  # toml and lua: the editor set-up, also checked in test_editors.py
     return None
 
 
@@ -94,12 +96,19 @@ def commands(body: str) -> list[str]:
     return out
 
 
+# README commands run with a HOME of their own: a snippet such as `guard install --user` must
+# never write into the real ~/.claude of whoever runs the tests.
+_HOME = Path(tempfile.mkdtemp(prefix="safety-lint-readme-home-"))
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     path = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return {
         **env,
         "PATH": path,
+        "HOME": str(_HOME),
+        "XDG_CACHE_HOME": str(_HOME / ".cache"),
         "NO_COLOR": "1",
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@example.invalid",
@@ -285,6 +294,15 @@ def test_catalogue_pack_blocks(tmp_path: Path, line: int, body: str) -> None:
 @pytest.mark.parametrize(("line", "body"), blocks("json"))
 def test_json_blocks(line: int, body: str) -> None:
     json.loads(body)
+
+
+@pytest.mark.parametrize(("line", "body"), blocks("toml"))
+def test_toml_blocks(line: int, body: str) -> None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    tomllib.loads(body)
 
 
 @pytest.mark.parametrize(("line", "body"), blocks("markdown"))

@@ -53,8 +53,9 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
-    """A root-relative path as a relative URI reference (spaces and non-ASCII %-encoded)."""
-    return quote(path.replace("\\", "/"), safe="/")
+    """A root-relative path (forward slashes already) as a relative URI reference: spaces,
+    non-ASCII and a backslash (the `\\xff` of a name that is not UTF-8) %-encoded."""
+    return quote(path, safe="/")
 
 
 def render(
@@ -88,6 +89,10 @@ def render(
                     }
                 }
             ]
+            # What the file is for Claude Code (a skill, a plugin's agent): GitHub shows it.
+            item["properties"] = {"kind": result.kind}
+            if result.plugin:
+                item["properties"]["plugin"] = result.plugin
             sarif_results.append(item)
     srcroot: dict[str, Any] = {"description": {"text": "The root of the linted repository."}}
     if root is not None:
