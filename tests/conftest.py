@@ -27,11 +27,11 @@ CORPUS = PROJECT.parent / "shared" / "corpus"
 _RUNNER_ENV = ("CI", "CLAUDE_CODE_ENTRYPOINT", "CLAUDE_PROJECT_DIR", "GITHUB_ACTIONS")
 
 
-@pytest.fixture(autouse=True)
-def _runner_neutral_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same results on a laptop and on a CI runner."""
+def pytest_configure(config: pytest.Config) -> None:
+    """The same results on a laptop and on a CI runner: cleared before any fixture copies the
+    environment for a subprocess."""
     for name in _RUNNER_ENV:
-        monkeypatch.delenv(name, raising=False)
+        os.environ.pop(name, None)
 
 
 EXPECT = re.compile(r"<!--\s*expect:\s*([^>]*?)\s*-->")
