@@ -40,7 +40,8 @@ LABELS = ("deployment", "batch", "read-only")
 PREDICTED = ("deployment", "batch", "read-only", "unclassified")
 RISKY = ("deployment", "batch")
 # Targets of the classifier (README, "How files are classified").
-TARGETS = {"caught": 0.95, "read_only_kept": 0.90, "exact": 0.85, "unclassified_share": 0.05}
+# Issue 12: on all shared labels; the first look at new repositories asks for the same catch rate.
+TARGETS = {"caught": 0.97, "read_only_kept": 0.92, "exact": 0.90, "unclassified_share": 0.05}
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 

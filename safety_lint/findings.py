@@ -187,13 +187,18 @@ def call_findings(sources: Iterable[Source], lexicons: Lexicons) -> Iterator[Evi
                 )
 
 
-_CLAUSE = re.compile(r"(^|[.;:!?]\s+)['\"]?$")
+# A clause opening, then at most three words of a list of verbs: "Query and manage RDS
+# instances", "Create, view, and manage tasks", "Build/deploy the app".
+_CLAUSE = re.compile(
+    r"(?:^|[.;:!?]\s+)['\"]?(?:(?:[A-Za-z]+,?\s+){0,2}(?:and|or|&)\s+|(?:[A-Za-z]+,\s*)+|[A-Za-z]+/)?$"
+)
 
 
 def _leads(text: str, start: int) -> bool:
-    """Does the verb at `start` open a sentence ("Restart a deployment and monitor the
-    rollout")? "Use when you need to design and scale ..." is a persona, not a step."""
-    return bool(_CLAUSE.search(text[max(0, start - 40) : start]))
+    """Does the verb at `start` open a sentence, alone or in a list of verbs ("Restart a
+    deployment", "Query and manage instances")? "Use when you need to design and scale ..."
+    is a persona, not a step."""
+    return bool(_CLAUSE.search(text, max(0, start - 60), start))
 
 
 def step_findings(

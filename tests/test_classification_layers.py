@@ -182,6 +182,39 @@ def test_the_description_says_what_the_file_does() -> None:
     assert decide(text).cls == "deployment"
 
 
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Scale a stateful set or deployment up or down.",
+        "Inspect and manage Memorystore instances in the team's account.",
+        "Create, list, and restore disk snapshots of the build servers.",
+        "Cancel a running release pipeline.",
+    ],
+)
+def test_a_description_that_manages_live_objects_is_deployment(description: str) -> None:
+    assert decide(f"---\ndescription: {description}\n---\n# Ops\n").cls == "deployment"
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Create a new React component with tests.",
+        "Update the changelog from the merged pull requests.",
+        "Use when you need to design and scale event-driven systems.",
+        "Review code and manage the TODO list of the session.",
+    ],
+)
+def test_a_description_of_local_work_stays_read_only(description: str) -> None:
+    assert decide(f"---\ndescription: {description}\n---\n# Work\n").cls == "read-only"
+
+
+def test_a_cli_installing_its_own_plugins_changes_no_account() -> None:
+    setup = "```bash\naliyun plugin install --names sls\noci setup config\n```\n"
+    assert decide(setup).cls == "read-only"
+    handle = "```bash\naliyun sas HandleSecurityEvents --OperationCode block_ip\n```\n"
+    assert decide(handle).cls == "deployment"
+
+
 # --- delegation -----------------------------------------------------------------------------
 
 
