@@ -187,10 +187,11 @@ def call_findings(sources: Iterable[Source], lexicons: Lexicons) -> Iterator[Evi
                 )
 
 
-# A clause opening, then at most three words of a list of verbs: "Query and manage RDS
-# instances", "Create, view, and manage tasks", "Build/deploy the app".
+# A clause opening (a sentence, or a dash: "Automate tasks — create pipelines"), then at most
+# three words of a list of verbs: "Query and manage RDS instances", "Create, view, and manage
+# tasks", "Build/deploy the app".
 _CLAUSE = re.compile(
-    r"(?:^|[.;:!?]\s+)['\"]?(?:(?:[A-Za-z]+,?\s+){0,2}(?:and|or|&)\s+|(?:[A-Za-z]+,\s*)+|[A-Za-z]+/)?$"
+    r"(?:^|[.;:!?]\s+|\s*[\u2013\u2014]\s*|\s-\s+)['\"]?(?:(?:[A-Za-z]+,?\s+){0,2}(?:and|or|&)\s+|(?:[A-Za-z]+,\s*)+|[A-Za-z]+/)?$"
 )
 
 

@@ -20,6 +20,7 @@ _INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _QUOTED = re.compile(r'"[^"]{3,}"')
 _LABEL = re.compile(r"^[\w /*-]{1,30}:\s*$")
 _NUMBERED = re.compile(r"\d+\.\s")
+_EXAMPLES = re.compile(r"<example>.*?(?:</example>|$)", re.S | re.I)
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,12 @@ def unquoted(text: str) -> str:
 
 
 def frontmatter_sources(doc: Document) -> Iterator[Source]:
-    """The frontmatter values that say what the file does or accepts."""
+    """The frontmatter values that say what the file does or accepts. The `<example>` dialogues
+    of an agent's description are requests that would start it, not what it does."""
     for key in FRONTMATTER_SOURCES:
         value = doc.frontmatter.data.get(key)
         if isinstance(value, str):
-            yield Source(key, doc.frontmatter.line_of(key), value)
+            yield Source(key, doc.frontmatter.line_of(key), _EXAMPLES.sub(" ", value))
 
 
 def body_sources(

@@ -189,6 +189,7 @@ def test_the_description_says_what_the_file_does() -> None:
         "Inspect and manage Memorystore instances in the team's account.",
         "Create, list, and restore disk snapshots of the build servers.",
         "Cancel a running release pipeline.",
+        "Automate the platform team's chores — restart services and rotate certificates.",
     ],
 )
 def test_a_description_that_manages_live_objects_is_deployment(description: str) -> None:
@@ -202,10 +203,20 @@ def test_a_description_that_manages_live_objects_is_deployment(description: str)
         "Update the changelog from the merged pull requests.",
         "Use when you need to design and scale event-driven systems.",
         "Review code and manage the TODO list of the session.",
+        "Create a new Git Flow release branch with release notes.",
+        "Use when designing services. <example>user: deploy the api service to production"
+        " assistant: I will plan it</example>",
     ],
 )
 def test_a_description_of_local_work_stays_read_only(description: str) -> None:
     assert decide(f"---\ndescription: {description}\n---\n# Work\n").cls == "read-only"
+
+
+def test_a_step_under_a_heading_that_names_parameters_is_still_a_step() -> None:
+    step = "## Step 3: Build Parameters and Execute\n\n```bash\nkubectl -n shop delete pod api-0\n```\n"
+    assert decide(step).cls == "deployment"
+    options = "## Options\n\n- `--prune`: runs `kubectl -n shop delete pod` for stale pods\n"
+    assert decide(options).cls != "deployment"
 
 
 def test_a_cli_installing_its_own_plugins_changes_no_account() -> None:
