@@ -7,16 +7,19 @@ import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from .check import Selector, check_document, result_for
 from .checks.repository import AgentFacts, Facts, invocations
 from .classify import classify, settings
 from .config import Config
 from .discover import Selection, discover_repository, select_paths
-from .fix import Encoded, FixOutcome, fix_document
 from .model import Classification, Document, FileResult, Target, Violation
 from .parse import parse_file, parse_text
 from .rulepack import RulePack
+
+if TYPE_CHECKING:  # --fix only: not imported by a run that does not fix
+    from .fix import FixOutcome
 
 
 @dataclass
@@ -256,6 +259,8 @@ def lint(
 
 def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[FixOutcome]:
     """What `--fix` would write for each file with a fixable violation (nothing is written)."""
+    from .fix import Encoded, FixOutcome, fix_document
+
     outcomes = []
     targets = {t.rel: t for t in run.selection.targets}
     for result in run.results:

@@ -262,7 +262,6 @@ def failing(results: Sequence[FileResult]) -> bool:
 def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) -> CheckOutcome:
     """`safety-lint check`: notes go to `note` as they happen (and to the outcome's stderr);
     UsageError for anything that makes the command exit 2."""
-    from .baseline import BaselineError, apply, dump, load
     from .discover import GitError, changed_files
     from .engine import lint
     from .engine import select as select_files
@@ -315,11 +314,15 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
     results = run.results
     outcome.results = results
     if request.write_baseline is not None:
+        from .baseline import dump
+
         _write(request.write_baseline, dump(results).encode("utf-8"))
         count = sum(len(r.violations) for r in results)
         say(f"wrote {count} violations to baseline {request.write_baseline}")
         return outcome
     if request.baseline is not None:
+        from .baseline import BaselineError, apply, load
+
         try:
             results, hidden = apply(results, load(request.baseline), pack)
         except BaselineError as err:
