@@ -210,6 +210,13 @@ def check(
     jobs: JobsOpt = None,
     root: RootOpt = None,
     config_path: ConfigOpt = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Check every file again; read and write no cache.")
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="Result cache folder (default: ROOT/.safety-lint-cache)."),
+    ] = None,
 ) -> None:
     """Check commands, agents and core documents against the policy."""
     from .runner import CheckRequest, run_check
@@ -234,6 +241,8 @@ def check(
         step_summary=Path(os.environ["GITHUB_STEP_SUMMARY"])
         if os.environ.get("GITHUB_STEP_SUMMARY")
         else None,
+        cache=not no_cache,
+        cache_dir=cache_dir,
     )
     with _usage():
         outcome = run_check(request, note=lambda line: typer.echo(line, err=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -197,6 +197,38 @@ def _map(
         return list(pool.map(_process_in_worker, items, chunksize=chunk))
 
 
+def _map_cached(
+    targets: list[Target], work: Work, facts: Facts, jobs: int, cache_dir: Path | None
+) -> list[Outcome]:
+    """`_map` of the first pass, with the verdicts of files unchanged since an earlier run
+    taken from the result cache (`resultcache.py`) when `cache_dir` is given."""
+    if cache_dir is None:
+        return _map([(t, None) for t in targets], work, facts, jobs)
+    from dataclasses import fields
+
+    from .cache import pack_key
+    from .resultcache import ResultCache, run_key
+    from .rulepack import bundled_rules_dir
+
+    rest = {f.name: getattr(work, f.name) for f in fields(work) if f.name != "pack"}
+    folders = [bundled_rules_dir(), *work.config.rule_folders]
+    key = run_key(pack_key(folders), rest, facts)
+    store = ResultCache.open(cache_dir, key, Outcome)
+    if store is None:
+        return _map([(t, None) for t in targets], work, facts, jobs)
+    found = [store.get(t.path, replace(t, path=Path())) for t in targets]
+    todo = [t for t, o in zip(targets, found, strict=True) if o is None]
+    fresh = iter(_map([(t, None) for t in todo], work, facts, jobs))
+    out = []
+    for t, o in zip(targets, found, strict=True):
+        if o is None:
+            o = next(fresh)
+            store.put(t.path, replace(t, path=Path()), o)
+        out.append(o)
+    store.save()
+    return out
+
+
 def lint(
     selection: Selection,
     pack: RulePack,
@@ -204,10 +236,12 @@ def lint(
     selector: Selector,
     jobs: int = 1,
     keep_evidence: bool = False,
+    cache_dir: Path | None = None,
 ) -> Run:
     """Check every selected file once, in parallel when asked; then check again, in this
     process, the few files whose verdict depends on the agents they invoke (delegation
-    evidence, the agent they pass ProductionConfirmed to)."""
+    evidence, the agent they pass ProductionConfirmed to). `cache_dir`: the result cache of a
+    `check` run (the pack must be the configuration's, as `runner.prepare` makes it)."""
     work = Work(pack, config, selector, _invocation_patterns(pack), keep_evidence)
     index = agent_index(selection.root, config)
     facts = Facts(commands=_command_names(selection.root, config))
@@ -218,7 +252,7 @@ def lint(
     outcomes = dict(
         zip(
             (t.rel for t in selection.targets),
-            _map([(t, None) for t in selection.targets], work, facts, jobs),
+            _map_cached(list(selection.targets), work, facts, jobs, cache_dir),
             strict=True,
         )
     )
@@ -227,9 +261,7 @@ def lint(
     invoked = {n for o in outcomes.values() for n in o.invoked if n in index}
     extra = sorted({index[n] for n in invoked if index[n].rel not in wanted}, key=lambda t: t.rel)
     outcomes.update(
-        zip(
-            (t.rel for t in extra), _map([(t, None) for t in extra], work, facts, jobs), strict=True
-        )
+        zip((t.rel for t in extra), _map_cached(extra, work, facts, jobs, cache_dir), strict=True)
     )
     classes: dict[str, str | None] = {}
     for o in outcomes.values():

@@ -185,6 +185,8 @@ class CheckRequest:
     github_actions: bool = False
     step_summary: Path | None = None  # $GITHUB_STEP_SUMMARY
     cwd: Path | None = None
+    cache: bool = True  # the result cache (`--no-cache`: off)
+    cache_dir: Path | None = None  # default: <root>/.safety-lint-cache
 
 
 @dataclass
@@ -259,6 +261,16 @@ def failing(results: Sequence[FileResult]) -> bool:
     return any(r.status != "pass" for r in results)
 
 
+def _cache_dir(request: CheckRequest, root: Path) -> Path | None:
+    """Where the result cache is, or None when it is off (`--no-cache`, SAFETY_LINT_NO_CACHE)."""
+    from .cache import disabled
+    from .resultcache import FOLDER
+
+    if not request.cache or disabled():
+        return None
+    return request.cache_dir or root / FOLDER
+
+
 def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) -> CheckOutcome:
     """`safety-lint check`: notes go to `note` as they happen (and to the outcome's stderr);
     UsageError for anything that makes the command exit 2."""
@@ -303,7 +315,7 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
         # Named files, none of them ours: say so rather than "0 files checked".
         for rel in sorted(set(selection.skipped)):
             say(f"{rel}: not a command, agent, skill or core document; not checked")
-    run = lint(selection, pack, config, selector, request.jobs)
+    run = lint(selection, pack, config, selector, request.jobs, cache_dir=_cache_dir(request, root))
     if request.fix or request.diff:
         fixed = _fix(run, pack, config, selector, request, say, outcome)
         if request.diff:
@@ -390,7 +402,8 @@ def _fix(
             say(f"{o.path}: not fixed: {err}")
             continue
     fixed = sum(len(o.fixed_rules) for o in done)
-    again = lint(run.selection, pack, config, selector, request.jobs)
+    cache_dir = _cache_dir(request, run.selection.root)
+    again = lint(run.selection, pack, config, selector, request.jobs, cache_dir=cache_dir)
     remaining = sum(len(r.violations) for r in again.results)
     say(f"fixed {_n(fixed, 'violation')} in {_n(len(done), 'file')}; {remaining} remain")
     return again
