@@ -215,7 +215,10 @@ def check(
     ] = False,
     cache_dir: Annotated[
         Path | None,
-        typer.Option("--cache-dir", help="Result cache folder (default: ROOT/.safety-lint-cache)."),
+        typer.Option(
+            "--cache-dir",
+            help="Result cache folder, e.g. .safety-lint-cache (default: in the user cache).",
+        ),
     ] = None,
 ) -> None:
     """Check commands, agents and core documents against the policy."""

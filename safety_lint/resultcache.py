@@ -1,6 +1,8 @@
-"""The result cache (`.safety-lint-cache/`, like ruff's): a file whose bytes, rule pack,
-configuration and repository facts are the same as in an earlier run gets that run's verdict
-without being parsed again. Off with `check --no-cache`; the output is the same either way.
+"""The result cache (like ruff's): a file whose bytes, rule pack, configuration and
+repository facts are the same as in an earlier run gets that run's verdict without being
+parsed again. Off with `check --no-cache`; the output is the same either way. It lives in the
+user cache folder, one folder per repository root (`default_folder`), so that a check writes
+nothing into the repository; `--cache-dir .safety-lint-cache` keeps it with the repository.
 
 Keys: each entry is found by the hash of the file's path, kind and bytes, inside a shard named
 by the hash of everything else its verdict depends on (the pack files and the code, the
@@ -32,6 +34,12 @@ FOLDER = ".safety-lint-cache"
 FORMAT = "1"
 SHARDS = "0123456789abcdef"  # a one-file run reads a sixteenth of the cache
 KEEP_RUNS = 4  # run keys kept side by side (branches, configurations)
+
+
+def default_folder(root: Path) -> Path:
+    """The cache of the repository at `root`, in the user cache folder."""
+    name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return user_dir() / "results" / name
 
 
 def secret() -> bytes | None:

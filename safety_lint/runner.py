@@ -186,7 +186,7 @@ class CheckRequest:
     step_summary: Path | None = None  # $GITHUB_STEP_SUMMARY
     cwd: Path | None = None
     cache: bool = True  # the result cache (`--no-cache`: off)
-    cache_dir: Path | None = None  # default: <root>/.safety-lint-cache
+    cache_dir: Path | None = None  # default: in the user cache folder, one per repository
 
 
 @dataclass
@@ -262,13 +262,15 @@ def failing(results: Sequence[FileResult]) -> bool:
 
 
 def _cache_dir(request: CheckRequest, root: Path) -> Path | None:
-    """Where the result cache is, or None when it is off (`--no-cache`, SAFETY_LINT_NO_CACHE)."""
+    """Where the result cache is, or None when it is off (`--no-cache`, SAFETY_LINT_NO_CACHE).
+    By default in the user cache folder, one per repository: a check writes nothing into the
+    repository unless asked (`--cache-dir .safety-lint-cache` keeps it there, like ruff's)."""
     from .cache import disabled
-    from .resultcache import FOLDER
+    from .resultcache import default_folder
 
     if not request.cache or disabled():
         return None
-    return request.cache_dir or root / FOLDER
+    return request.cache_dir or default_folder(root)
 
 
 def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) -> CheckOutcome:
