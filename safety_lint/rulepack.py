@@ -346,6 +346,7 @@ def _load_file(path: Path, with_lines: bool) -> Any:
         raise RulePackError(f"{path}: cannot read rule file: {err}") from None
 
 
+# `catalogue` and `lexicons` are read by safety_lint.catalogue / safety_lint.lexicon.
 TOP_KEYS = (
     "sections",
     "rules",
@@ -354,6 +355,8 @@ TOP_KEYS = (
     "classification",
     "templates",
     "status",
+    "catalogue",
+    "lexicons",
 )
 
 

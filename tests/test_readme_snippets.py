@@ -16,6 +16,7 @@ snippet cannot go untested. What each kind does with a block:
   step must install from a path or a git URL, never the unpublished name. Not run on GitHub.
 - configuration (`yaml` of configuration keys): loaded and used by `check`.
 - rule pack (`yaml` with `rules:`): loaded with the bundled pack.
+- catalogue pack (`yaml` with only `catalogue:`/`lexicons:`): loaded with the built-in ones.
 - json: parses. markdown (the suppression example): no `invalid-suppression` in a command.
 - text: a `safety-lint SUBCOMMAND` synopsis line has `--help`; a `$ safety-lint ...` example runs.
   Other text is output, shown and not run.
@@ -67,6 +68,8 @@ def kind_of(info: str, body: str) -> str | None:
             return "workflow"
         if "rules" in keys and keys <= set(TOP_KEYS):
             return "rule pack"
+        if keys and keys <= {"catalogue", "lexicons"}:
+            return "catalogue pack"
         if keys and keys <= set(KEYS):
             return "configuration"
         return None
@@ -267,6 +270,16 @@ def test_rule_pack_blocks(tmp_path: Path, line: int, body: str) -> None:
     pack = load_pack([bundled_rules_dir(), tmp_path])
     for name in re.findall(r"^    name: ([\w-]+)", body, re.M):
         assert pack.find(name) is not None
+
+
+@pytest.mark.parametrize(("line", "body"), blocks("catalogue pack"))
+def test_catalogue_pack_blocks(tmp_path: Path, line: int, body: str) -> None:
+    from safety_lint.catalogue import catalogue_for
+    from safety_lint.lexicon import lexicons_for
+
+    (tmp_path / "team.yaml").write_text(body, encoding="utf-8")
+    catalogue_for([tmp_path])  # raises CatalogueError, with file and line, if invalid
+    lexicons_for([tmp_path])
 
 
 @pytest.mark.parametrize(("line", "body"), blocks("json"))

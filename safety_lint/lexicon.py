@@ -1,0 +1,290 @@
+"""Plain-language steps: verb + object + target found with per-language lexicons
+(`rules/lexicons.yaml`, data).
+
+"Разверни сервис в production", "Deploy the service to production", "本番環境にデプロイする"
+all give verb `deploy`, target `production`. A sentence that describes the file's own
+confirmation gate for state changes ("explicit confirmation for state-changing operations:
+delete pod, scale, apply manifests") is a category of its own (`match_gates`): a file that
+describes such a gate is telling you it makes such changes.
+
+Whether a step is instructed, described, prohibited or conditional is the modality layer's
+question (classify); this module gives the raw facts. Light imports only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from safety_lint.catalogue import CatalogueError, Effect
+
+# Words a lexicon phrase may skip between its parts (`stelle … bereit`).
+GAP_WORDS = 6
+# Characters of one text that are searched; a step is a sentence, not a book.
+MAX_CHARS = 20_000
+LOCAL_TARGETS = frozenset({"local", "development", "test"})
+
+
+@dataclass(frozen=True)
+class StepMatch:
+    language: str
+    verb: str
+    object: str | None
+    target: str | None
+    effect: Effect
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class GateMatch:
+    """A sentence that describes a confirmation gate before state changes."""
+
+    language: str
+    phrase: str  # the text that matched
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Category:
+    """Compiled phrases of one category, indexed by the first letters of their first word:
+    a sentence is looked at word by word, and only the phrases that can start at a word are
+    tried (one big alternation of every phrase is twenty times slower)."""
+
+    spaced: bool
+    phrases: tuple[tuple[str, str, str], ...]  # (id, regular expression, key)
+    index: Mapping[str, tuple[int, ...]]  # key -> phrase numbers (spaced languages)
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    verbs: _Category
+    objects: _Category
+    targets: _Category
+    gates: _Category
+    non_targets: _Category
+    counts: Mapping[str, int]  # phrases per category, for documentation and reports
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    languages: tuple[Language, ...]
+    verbs: tuple[str, ...]
+    objects: tuple[str, ...]
+    targets: tuple[str, ...]
+    weak_verbs: frozenset[str] = frozenset()
+
+
+def _phrase(entry: str, spaced: bool) -> str:
+    """A lexicon phrase to a regular expression: words separated by white space, `*` at the
+    end of a word for any ending, `…` (or `...`) for a gap of a few words."""
+    parts = []
+    for chunk in re.split(r"\s*(?:…|\.\.\.)\s*", entry.strip()):
+        words = []
+        for word in chunk.split():
+            star = word.endswith("*")
+            body = re.escape(word.rstrip("*"))
+            words.append(body + (r"\w*" if star else ""))
+        parts.append(r"\s*".join(words) if not spaced else r"\s+".join(words))
+    gap = rf"(?:\W+\w+){{0,{GAP_WORDS}}}?\W+" if spaced else r".{0,12}?"
+    body = gap.join(parts)
+    if spaced:
+        return r"(?<!\w)" + body + r"(?!\w)"
+    return body
+
+
+_WORD = re.compile(r"\w+")
+KEY = 3  # letters of a phrase's first word that index it
+
+
+def _key(entry: str) -> str:
+    first = entry.strip().split()[0] if entry.strip() else ""
+    return first.rstrip("*").lower()[:KEY]
+
+
+def compile_category(entries: Mapping[str, Sequence[str]], spaced: bool) -> _Category:
+    phrases = []
+    index: dict[str, list[int]] = {}
+    for cid, values in entries.items():
+        for entry in values:
+            key = _key(entry)
+            if not key:
+                continue
+            phrases.append((cid, _phrase(entry, spaced), key))
+            index.setdefault(key, []).append(len(phrases) - 1)
+    return _Category(spaced, tuple(phrases), {k: tuple(v) for k, v in index.items()})
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A phrase compiled when a text first has a word it may start at: loading the lexicons
+    compiles nothing (a thousand phrases), matching compiles only what it meets."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _words(text: str) -> list[tuple[int, tuple[str, ...]]]:
+    """Each word's start and its first 1..KEY letters (lower-case), the keys of the index:
+    computed once per text, shared by every language and category."""
+    out = []
+    for word in _WORD.finditer(text):
+        lowered = word.group(0)[:KEY].lower()
+        out.append((word.start(), tuple(lowered[:size] for size in range(1, len(lowered) + 1))))
+    return out
+
+
+def _found(
+    category: _Category, text: str, words: list[tuple[int, tuple[str, ...]]] | None = None
+) -> list[tuple[str, int, int]]:
+    """(id, start, end) of each phrase found; at one place the longest phrase wins and
+    matches do not overlap."""
+    hits: list[tuple[int, int, str]] = []
+    if category.spaced:
+        index = category.index
+        for start, keys in _words(text) if words is None else words:
+            numbers = {n for key in keys for n in index.get(key, ())}
+            for n in numbers:
+                cid, pattern, _ = category.phrases[n]
+                match = _compiled(pattern).match(text, start)
+                if match:
+                    hits.append((match.start(), match.end(), cid))
+    else:
+        lowered = text.lower()
+        for cid, pattern, key in category.phrases:
+            if key in lowered:
+                hits.extend((m.start(), m.end(), cid) for m in _compiled(pattern).finditer(text))
+    hits.sort(key=lambda h: (h[0], h[0] - h[1], h[2]))
+    out: list[tuple[str, int, int]] = []
+    end = -1
+    for start, stop, cid in hits:
+        if start >= end and stop > start:
+            out.append((cid, start, stop))
+            end = stop
+    return out
+
+
+# Sentence ends: ASCII and the full-width marks of Chinese and Japanese (escaped).
+_SENTENCE_END = re.compile(r"[.!?;\n]\s|[\u3002\uff01\uff1f\n]")
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentence around [start, end)."""
+    left = 0
+    for match in _SENTENCE_END.finditer(text, 0, start):
+        left = match.end()
+    right = _SENTENCE_END.search(text, end)
+    return left, right.start() + 1 if right else len(text)
+
+
+def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
+    """Every verb of the lexicons in `sentence`, with the object and target named in the same
+    sentence. `mutating` for a verb with a live object or a target that is not local,
+    `unknown-mutating` for a bare verb (`unknown` for a bare weak verb: "remove", "stop").
+    Sorted by position."""
+    text = sentence[:MAX_CHARS]
+    out: list[StepMatch] = []
+    words = _words(text)
+    found = [(language, _found(language.verbs, text, words)) for language in lexicons.languages]
+    if not any(verbs for _, verbs in found):
+        return out
+    # Objects and targets of any language: prose mixes them ("задеплой service в prod").
+    objects = [h for lang in lexicons.languages for h in _found(lang.objects, text, words)]
+    masks = [h for lang in lexicons.languages for h in _found(lang.non_targets, text, words)]
+    targets = [
+        (cid, s, e)
+        for language in lexicons.languages
+        for cid, s, e in _found(language.targets, text, words)
+        if not any(ms <= s and e <= me for _, ms, me in masks)  # "production-ready code"
+    ]
+    # "环境" inside "生产环境" is the target, not an object of its own.
+    objects = [
+        (cid, s, e)
+        for cid, s, e in objects
+        if not any(ts <= s and e <= te for _, ts, te in targets)
+    ]
+    for language, verbs in found:
+        for verb, start, end in verbs:
+            left, right = _sentence(text, start, end)
+            # The verb's first word is no object ("deployments to production"); an object in
+            # the gap of a separable verb is ("rolle den Dienst … aus").
+            obj = _nearest([o for o in objects if not o[1] <= start < o[2]], start, left, right)
+            target = _nearest(targets, start, left, right)
+            live = obj is not None or (target is not None and target not in LOCAL_TARGETS)
+            effect: Effect = (
+                "mutating"
+                if live and target not in LOCAL_TARGETS
+                else ("unknown" if verb in lexicons.weak_verbs and not live else "unknown-mutating")
+            )
+            out.append(StepMatch(language.code, verb, obj, target, effect, start, end))
+    out.sort(key=lambda m: (m.start, m.language))
+    return _dedupe(out)
+
+
+def _nearest(found: list[tuple[str, int, int]], at: int, left: int, right: int) -> str | None:
+    inside = [(abs(s - at), cid) for cid, s, e in found if left <= s and e <= right]
+    return min(inside)[1] if inside else None
+
+
+def _dedupe(matches: list[StepMatch]) -> list[StepMatch]:
+    """One match per span: a word in two lexicons ("deploy" in en and de) counts once."""
+    out: list[StepMatch] = []
+    for match in matches:
+        if out and out[-1].start == match.start and out[-1].verb == match.verb:
+            continue
+        out.append(match)
+    return out
+
+
+def match_gates(sentence: str, lexicons: Lexicons) -> list[GateMatch]:
+    """Phrases that describe a confirmation gate before state changes."""
+    text = sentence[:MAX_CHARS]
+    out = []
+    words = _words(text)
+    for language in lexicons.languages:
+        for _, start, end in _found(language.gates, text, words):
+            out.append(GateMatch(language.code, text[start:end], start, end))
+    out.sort(key=lambda m: (m.start, m.language))
+    return out
+
+
+def load_lexicons(
+    documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
+) -> Lexicons:
+    """Built-in first, then team documents that add phrases (to a verb, object, target or
+    language) or new verb/object/target ids. Raises CatalogueError with file and line."""
+    from safety_lint.lexicon_schema import build
+
+    return build(documents, sources)
+
+
+@lru_cache(maxsize=1)
+def default_lexicons() -> Lexicons:
+    """The built-in lexicons shipped in the wheel (`rules/lexicons.yaml`)."""
+    from safety_lint.catalogue_schema import read_documents
+
+    return read_documents("lexicons", (), load_lexicons)
+
+
+def lexicons_for(folders: Sequence[Path]) -> Lexicons:
+    """The built-in lexicons plus the `lexicons` documents of a team's rule folders."""
+    from safety_lint.catalogue_schema import read_documents
+
+    return read_documents("lexicons", folders, load_lexicons)
+
+
+__all__ = [
+    "CatalogueError",
+    "GateMatch",
+    "Language",
+    "Lexicons",
+    "StepMatch",
+    "default_lexicons",
+    "lexicons_for",
+    "load_lexicons",
+    "match_gates",
+    "match_steps",
+]

@@ -1,0 +1,151 @@
+"""Target evidence: where a command acts (`--context acme-prd`, `-x env=prod`, `eb deploy
+production`, `RAILS_ENV=production`, a database URL, `user@host:path`), and whether a target
+names production or a local, throwaway environment. Light imports only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # types only: catalogue imports this module
+    from safety_lint.catalogue import Catalogue, Family
+
+DEFAULT_PRODUCTION = ("prod", "production", "prd", "live")
+_PART = re.compile(r"[a-z]+")
+_LOCAL_HOSTS = re.compile(
+    r"^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal)$"
+)
+
+
+def name_parts(value: str) -> list[str]:
+    # `acme-prd`, `gke_x_us_prod`, `db.prod.internal`, `prod1`: letters runs are the parts.
+    return _PART.findall(value.lower())
+
+
+def is_production(value: str, patterns: Sequence[str] = DEFAULT_PRODUCTION) -> bool:
+    """Does `value` name production? Matched as name parts: `acme-prd`, `prod-eu-1`,
+    `postgres://db.prod.internal/x` yes; `product`, `produce` no."""
+    wanted = {p.lower() for p in patterns}
+    return any(part in wanted for part in name_parts(value))
+
+
+_LOCAL_PARTS = frozenset(
+    [
+        "localhost",
+        "local",
+        "dev",
+        "development",
+        "test",
+        "testing",
+        "sandbox",
+        "ci",
+        "kind",
+        "minikube",
+        "docker",
+        "desktop",
+        "k3d",
+        "emulator",
+        "emulators",
+        "localstack",
+        "devcontainer",
+    ]
+)
+
+
+def is_local(value: str, local: frozenset[str] = _LOCAL_PARTS) -> bool:
+    """Does `value` name a local or throwaway target (localhost, dev, test, kind, minikube...)?
+    A value that also names production is not local."""
+    lowered = value.lower().strip()
+    host = re.sub(r"^[a-z+]+://([^@/]*@)?", "", lowered).split("/")[0].rsplit(":", 1)[0]
+    if _LOCAL_HOSTS.match(host) or _LOCAL_HOSTS.match(lowered):
+        return True
+    if is_production(value):
+        return False
+    return any(part in local for part in name_parts(value))
+
+
+_PLACEHOLDER = re.compile(
+    r"^(<|\{\{\s*|\$\{?|\[|%)\s*(env|environment|stage|target|cluster|context|namespace|"
+    r"profile|project|host|server|region|tier|deploy_env|target_env)\s*(>|\s*\}\}|\}|\]|%)?$",
+    re.IGNORECASE,
+)
+_URL = re.compile(
+    r"^(postgres(ql)?|mysql|mariadb|mongodb(\+srv)?|redis|rediss|amqps?|kafka|clickhouse|"
+    r"sqlserver|mssql|jdbc:[a-z]+|ssh|rsync|https?)://",
+    re.IGNORECASE,
+)
+
+
+def find_targets(
+    args: Sequence[str],
+    env: Sequence[tuple[str, str]],
+    family: Family | None,
+    catalogue: Catalogue,
+) -> tuple[str, ...]:
+    """Target evidence: values of target options, `key=value` words whose key names an
+    environment, environment words and placeholders, database URLs, target env variables."""
+    found: list[str] = []
+    options = catalogue.target_options | (family.target_options if family else frozenset())
+    for index, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if arg.startswith("-") and len(arg) > 1:
+            if arg in catalogue.production_flags:
+                found.append("production")
+                continue
+            if not eq:
+                value = args[index + 1] if index + 1 < len(args) else ""
+            if (name in options and value) or (
+                name in catalogue.environment_options and is_environment(value, catalogue)
+            ):
+                found.append(value)
+            elif "=" in value:  # -x env=prod, --set env=prod, -var 'stage=prd'
+                key, _, inner = value.partition("=")
+                if inner and catalogue.target_keys.search(key.lower()):
+                    found.append(inner)
+            elif (
+                value
+                and not value.startswith("-")
+                and not any(ch.isspace() for ch in value)
+                and is_production(value, catalogue.production)
+            ):
+                # `-f k8s/overlays/prod/`, `--values values-prd.yaml`: a file for production.
+                found.append(value)
+        elif eq and re.match(r"^[A-Za-z_][\w.-]*$", name):  # make ENV=prod, env=prod
+            if value and catalogue.target_keys.search(name.lower()):
+                found.append(value)
+        elif (
+            (_URL.match(arg) and not arg.lower().startswith("http"))
+            or is_environment(arg, catalogue)
+            or _PLACEHOLDER.match(arg)
+        ):
+            found.append(arg)
+    for var, value in env:
+        if value and catalogue.target_env.search(var):
+            found.append(value)
+    return tuple(dict.fromkeys(found))
+
+
+_HOST_ARG = re.compile(r"^(?:[\w.-]+@)?([A-Za-z0-9][\w-]*(?:\.[\w-]+)*):(?!//)")
+_URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?([^/:\s?#]+)", re.IGNORECASE)
+
+
+def hosts(args: Sequence[str]) -> list[str]:
+    """Hosts named by `user@host:path` and `scheme://host/...` arguments."""
+    found = []
+    for arg in args:
+        match = _URL_HOST.match(arg) or _HOST_ARG.match(arg)
+        if match and len(match.group(1)) > 1:
+            found.append(match.group(1))
+    return found
+
+
+def is_environment(word: str, catalogue: Catalogue) -> bool:
+    lowered = word.lower()
+    return lowered in catalogue.environments or (
+        bool(lowered)
+        and is_production(lowered, catalogue.production)
+        and len(lowered) <= 40
+        and not lowered.startswith(("-", ".", "/"))
+        and not any(ch.isspace() for ch in lowered)
+    )
