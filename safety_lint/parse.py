@@ -90,13 +90,19 @@ def load_yaml_mapping(source: str) -> tuple[Any, str | None, int | None]:
     """Safe-load YAML. Returns (data, problem, 0-based line of the problem)."""
     from ruamel.yaml.error import YAMLError
 
+    yaml = _safe_yaml()
     try:
-        return _safe_yaml().load(source), None, None
+        return yaml.load(source), None, None
     except YAMLError as err:
         problem, line = _yaml_problem(err)
         return None, problem, line
     except (ValueError, TypeError, RecursionError) as err:  # odd scalars, deep nesting
         return None, f"{type(err).__name__}: {err}", None
+    finally:
+        # ruamel.yaml keeps a DocInfo per document a YAML object loaded: memory per file.
+        infos = getattr(yaml, "doc_infos", None)
+        if isinstance(infos, list):
+            infos.clear()
 
 
 def _lenient(lines: list[str]) -> dict[str, object] | None:
