@@ -496,6 +496,20 @@ def explain_command(
     typer.echo(explain(found, pack), nl=False)
 
 
+@app.command(
+    "guard",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def guard_command(ctx: typer.Context) -> None:
+    """Claude Code hook enforcing Rule #0 at run time; `guard install` adds it to the settings.
+
+    The console script runs it without typer (safety_lint.entry); this is for `--help`."""
+    from .guard.run import main as guard_main
+
+    raise typer.Exit(guard_main(ctx.args))
+
+
 def main() -> None:
     """Console entry point: usage errors (typer's) and internal failures exit 2, with one line."""
     try:
