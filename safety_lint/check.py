@@ -9,6 +9,7 @@ from . import suppress
 from .checks import REGISTRY, Context, Finding
 from .checks.repository import CHECKS as REPOSITORY
 from .checks.repository import Facts
+from .kinds import table as kinds_table
 from .model import Classification, Document, FileResult, Severity, Status, Target, Violation
 from .parse import NOT_FOUND
 from .rulepack import Applies, Rule, RulePack
@@ -42,10 +43,16 @@ def _mentions(doc: Document) -> str:
     return "\n".join(texts)
 
 
-def applicable(rule: Rule, doc: Document, cls: str | None, mentions: str) -> Applies | None:
-    """The first `applies` entry that matches this file, if any."""
+def applicable(
+    rule: Rule, doc: Document, cls: str | None, mentions: str, checked_as: str | None = None
+) -> Applies | None:
+    """The first `applies` entry that matches this file, if any. An entry for a kind applies
+    to that kind and to the kinds checked as it (a skill is checked as a command), unless the
+    entry names them in `unless-kind`."""
+    kind = doc.target.kind
+    checked_as = checked_as or kinds_table().checked_as(kind)
     for where in rule.applies:
-        if where.kind != doc.target.kind:
+        if where.kind not in (kind, checked_as) or kind in where.unless_kind:
             continue
         if where.classes and cls not in where.classes:
             continue
@@ -91,8 +98,9 @@ def check_document(
     met: list[str] = []
     for diag in doc.diagnostics:
         violations.append(_violation(_builtin(pack, diag.requirement), diag.line, diag.message))
+    checked_as = kinds_table(pack).checked_as(doc.target.kind)
     if doc.readable:
-        if doc.target.kind != "document" and classification.cls is None:
+        if checked_as != "document" and classification.cls is None:
             rule = _builtin(pack, "unclassified")
             reason = classification.unclassified_reason or "no class could be decided"
             violations.append(
@@ -108,7 +116,7 @@ def check_document(
         for rule in pack.rules:
             if rule.check == "builtin":
                 continue
-            where = applicable(rule, doc, classification.cls, mentions)
+            where = applicable(rule, doc, classification.cls, mentions, checked_as)
             if where is None:
                 continue
             if rule.check == "repository":
@@ -200,4 +208,5 @@ def result_for(
         status=status,
         met=sorted(met),
         violations=list(violations),
+        plugin=target.plugin,
     )

@@ -11,6 +11,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
+from .kinds import table as kinds_table
 from .model import (
     CLASSES,
     Block,
@@ -164,6 +165,7 @@ class Source:
     kind: str  # text | step | code | inline
     line: int  # line of the first character of `text`
     text: str
+    origin: str = ""  # a skill's bundled file this text comes from (its evidence keeps `line`)
 
 
 NEAR = 200  # a negation or condition further away than this is not about the match
@@ -293,6 +295,22 @@ def _sources(
                     yield Source("inline", line, m.group(2).strip())
 
 
+def _bundled_sources(doc: Document, s: Settings) -> Iterator[Source]:
+    """The evidence sources of a skill's bundled files (bundled.py): a script is code the
+    model runs; a markdown file gives its own sources, as SKILL.md's text would."""
+    from .model import Target
+    from .parse import parse_text
+
+    for f in doc.bundled:
+        if not f.markdown:
+            yield Source("code", f.line, _commands_only(f.text), f.rel)
+            continue
+        sub = parse_text(Target(doc.target.path.parent / f.rel, f.rel, "document"), f.text)
+        texts = {id(b): b.norm for b in sub.blocks if b.counts and b.type in ("text", "heading")}
+        for src in _sources(sub, s, {}, texts):
+            yield Source(src.kind, f.line, src.text, f"{f.rel}:{src.line}")
+
+
 def unquoted(text: str) -> str:
     """A quotation inside a sentence is someone else's words ("How would you validate this in
     production?"), not an instruction. A text that is a quotation, or a labelled one
@@ -343,7 +361,7 @@ def _facts(doc: Document, pack: RulePack) -> _Facts:
 def _work_out(doc: Document, pack: RulePack) -> _Facts:
     s = settings(pack)
     found: dict[str, Evidence] = {}
-    kind_of_file = doc.target.kind
+    kind_of_file = kinds_table(pack).checked_as(doc.target.kind)  # a skill is a command
 
     def add(ev: Evidence) -> None:
         found.setdefault(ev.rule, ev)
@@ -365,7 +383,7 @@ def _work_out(doc: Document, pack: RulePack) -> _Facts:
             has[sid] = section
     ends: list[int] | None = None  # sentence ends of `ends_of`, worked out when needed
     ends_of: Source | None = None
-    for src in _sources(doc, s, has, texts):
+    for src in (*_sources(doc, s, has, texts), *_bundled_sources(doc, s)):
         for kind in s.by_source.get(src.kind, ()):
             if kind.id in found or kind_of_file not in kind.kinds:
                 continue
@@ -377,7 +395,13 @@ def _work_out(doc: Document, pack: RulePack) -> _Facts:
                         continue
                 start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
                 line = src.line + src.text.count("\n", 0, start)
-                add(Evidence(line, kind.signal, kind.weight, kind.what, kind.id))
+                what = kind.what
+                if src.origin:  # reported at the SKILL.md line that names the file
+                    where = (
+                        src.origin if ":" in src.origin else f"{src.origin}:{line - src.line + 1}"
+                    )
+                    what, line = f"{what} (in {where})", src.line
+                add(Evidence(line, kind.signal, kind.weight, what, kind.id))
                 break
     for sid, ev in s.section_evidence.items():
         if sid not in has:
@@ -479,7 +503,8 @@ def classify(
     agent_classes: Mapping[str, str | None] | None = None,
 ) -> Classification:
     """Declared, then configured, then the agent tools rule, then inferred (spec §2)."""
-    if doc.target.kind == "document":
+    kinds = kinds_table(pack)
+    if kinds.checked_as(doc.target.kind) == "document":
         return Classification(None, None)
     declared = doc.frontmatter.data.get("safety-class")
     if declared is not None:
@@ -496,8 +521,9 @@ def classify(
             ev = Evidence(1, cls, 0, f"configuration sets {pattern} to {cls}", "config")
             return Classification(cls, "config", [ev], f"configuration override {pattern}")
     s = settings(pack)
-    if doc.target.kind in s.tools_rule_kinds:
-        key = "tools" if doc.target.kind == "agent" else "allowed-tools"
+    spec = kinds.spec(doc.target.kind)
+    if kinds.checked_as(doc.target.kind) in s.tools_rule_kinds:
+        key = spec.tools[0] if spec and spec.tools else "tools"
         tools = tool_names(doc.frontmatter.data.get(key))
         if tools is not None and not mutating(tools, s):
             line = doc.frontmatter.line_of(key)

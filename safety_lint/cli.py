@@ -210,6 +210,10 @@ def check(
     jobs: JobsOpt = None,
     root: RootOpt = None,
     config_path: ConfigOpt = None,
+    user: Annotated[
+        bool,
+        typer.Option("--user", help="Also check your personal ~/.claude (commands, skills...)."),
+    ] = False,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Check every file again; read and write no cache.")
     ] = False,
@@ -221,7 +225,7 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Check commands, agents and core documents against the policy."""
+    """Check commands, skills, agents and core documents against the policy."""
     from .runner import CheckRequest, run_check
 
     request = CheckRequest(
@@ -239,6 +243,7 @@ def check(
         fix=fix,
         diff=diff,
         jobs=_jobs(jobs),
+        user_home=Path.home() if user else None,
         style=_style if _use_color() else plain,
         github_actions=os.environ.get("GITHUB_ACTIONS") == "true",
         step_summary=Path(os.environ["GITHUB_STEP_SUMMARY"])
@@ -348,6 +353,7 @@ def status(
 
 class Kind(str, Enum):
     command = "command"
+    skill = "skill"
     agent = "agent"
 
 
@@ -359,7 +365,7 @@ class SafetyClass(str, Enum):
 
 @app.command(cls=Command)
 def new(
-    kind: Annotated[Kind, typer.Argument(metavar="command|agent", help="What to write.")],
+    kind: Annotated[Kind, typer.Argument(metavar="command|skill|agent", help="What to write.")],
     name: Annotated[
         str, typer.Argument(metavar="NAME", help="Name, kebab-case (e.g. dataset-backfill).")
     ],
@@ -367,12 +373,13 @@ def new(
     directory: Annotated[
         Path | None,
         typer.Option(
-            "--dir", help="Folder (default .claude/commands or .claude/agents under the root)."
+            "--dir",
+            help="Folder (default .claude/commands, .claude/skills or .claude/agents of the root).",
         ),
     ] = None,
     root: RootOpt = None,
 ) -> None:
-    """Write a new command or agent from the templates; it passes `check` as written."""
+    """Write a new command, skill or agent from the templates; it passes `check` as written."""
     import re
 
     from .discover import default_root
@@ -383,15 +390,15 @@ def new(
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
         fail(f"'{name}' is not a kebab-case name (like dataset-backfill)")
     root = root or default_root(Path.cwd())
-    folder = directory or root / ".claude" / ("commands" if kind is Kind.command else "agents")
-    target = folder / f"{name}.md"
+    from .kinds import table
+    from .layout import new_file_path
+
+    target = new_file_path(table().spec(kind.value), name, root, directory)
     if target.exists():
         fail(f"{target} exists; not overwritten")
     try:
         chosen = next(c for c in CLASSES if c == cls.value)
-        text = new_file(
-            "command" if kind is Kind.command else "agent", name, chosen, default_pack()
-        )
+        text = new_file(kind.value, name, chosen, default_pack())
     except RulePackError as err:
         fail(str(err))
     _write(target, text.encode("utf-8"), make_folder=True)
@@ -494,6 +501,16 @@ def explain_command(
     if found is None:
         fail(f"unknown rule '{rule}'{pack.did_you_mean(rule)}")
     typer.echo(explain(found, pack), nl=False)
+
+
+@app.command("server")
+def server_command() -> None:
+    """Run the language server (LSP over standard input and output) for editors."""
+    try:  # pygls is imported here only: `check` never pays for it
+        from .server import serve
+    except ImportError as err:
+        fail(f"the language server needs pygls ({err}): pip install 'safety-lint[server]'")
+    serve()
 
 
 @app.command(

@@ -1,4 +1,7 @@
-"""Find the files to lint: commands, agents and the core documents of a repository."""
+"""Find the files to lint: commands, skills, agents and the core documents of a repository.
+
+Where each kind is found is the kinds table of the rule pack (rules/kinds.yaml); the walk over
+`.claude/` folders, plugins and marketplaces is layout.py's."""
 
 from __future__ import annotations
 
@@ -9,13 +12,11 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+from .kinds import KindTable, table
+from .layout import Finder, kind_in_claude_folder, path_name
 from .model import Kind, Target
 
-COMMANDS_DIR = ".claude/commands"
-AGENTS_DIR = ".claude/agents"
-# Spec section 1: these are never commands or agents.
-NOT_LINTED_NAMES = {"readme.md"}
-NOT_LINTED_FOLDERS = {"_templates", "examples"}
+CLAUDE_FOLDER = ".claude"
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Selection:
     targets: list[Target]
     skipped: list[str] = field(default_factory=list)  # explicit paths that are not ours
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    user_home: Path | None = None  # the personal ~/.claude/ is part of the run (--user)
 
 
 def git_toplevel(start: Path) -> Path | None:
@@ -114,20 +116,17 @@ def root_for_files(paths: Sequence[Path], cwd: Path) -> Path:
     return top
 
 
-def kind_of(rel: str, core_documents: Sequence[str]) -> Kind | None:
-    """The policy's kind of a root-relative path, or None when the file is not linted."""
+def kind_of(rel: str, core_documents: Sequence[str], kinds: KindTable | None = None) -> Kind | None:
+    """The kind of a root-relative path from the path alone (a `.claude/` folder at the root or
+    in a nested project), or None. Plugin files need the repository: see `discover_repository`."""
     if rel in core_documents:
         return "document"
     parts = PurePosixPath(rel).parts
-    if len(parts) < 3 or parts[0] != ".claude" or not rel.endswith(".md"):
+    if CLAUDE_FOLDER not in parts[:-1] or not rel.endswith(".md"):
         return None
-    if parts[-1].lower() in NOT_LINTED_NAMES or NOT_LINTED_FOLDERS & set(parts[2:-1]):
-        return None
-    if parts[1] == "commands":
-        return "command"
-    if parts[1] == "agents":
-        return "agent"
-    return None
+    at = len(parts) - 1 - parts[::-1].index(CLAUDE_FOLDER)
+    spec = kind_in_claude_folder(parts[at + 1 :], kinds or table())
+    return spec.name if spec else None
 
 
 def matches_any(rel: str, patterns: Sequence[str]) -> bool:
@@ -172,45 +171,56 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def _layout(
+    root: Path, kinds: KindTable | None, user_home: Path | None
+) -> tuple[dict[str, Target], list[tuple[str, str]]]:
+    finder = Finder(root, kinds or table(), _walk_markdown)
+    finder.run(user_home)
+    return finder.found, finder.problems
+
+
 def discover_repository(
     root: Path,
     core_documents: Sequence[str],
     exclude: Sequence[str] = (),
     include: Sequence[str] = (),
+    kinds: KindTable | None = None,
+    user_home: Path | None = None,
 ) -> Selection:
-    """Every command, agent and core document under `root`."""
-    problems: list[tuple[str, str]] = []
+    """Every command, skill, agent and core document under `root` (and in `user_home`'s
+    `.claude/` when given), wherever Claude Code finds them."""
+    layout, problems = _layout(root, kinds, user_home)
     found: dict[str, Target] = {}
-    root_real = Path(os.path.realpath(root))
-    for sub in (COMMANDS_DIR, AGENTS_DIR):
-        top = root / sub
-        if not top.is_dir():
+    for rel, target in layout.items():
+        if rel in core_documents:
             continue
-        for path in _walk_markdown(top, root_real, problems):
-            rel = relative(path, root)
-            kind = kind_of(rel, core_documents)
-            if (
-                kind
-                and not matches_any(rel, exclude)
-                and (not include or matches_any(rel, include))
-            ):
-                found[rel] = Target(path=path, rel=rel, kind=kind)
+        if not matches_any(rel, exclude) and (not include or matches_any(rel, include)):
+            found[rel] = target
     for rel in core_documents:
         if not matches_any(rel, exclude) and (not include or matches_any(rel, include)):
             # Listed even when missing: the check reports a missing core document.
             found[rel] = Target(path=root / rel, rel=rel, kind="document")
     targets = [found[k] for k in sorted(found)]
-    problems = [(relative(Path(p), root), m) for p, m in problems]
-    return Selection(root=root, targets=targets, problems=problems)
+    problems = [(relative(Path(p), root) if os.path.isabs(p) else p, m) for p, m in problems]
+    return Selection(
+        root=root, targets=targets, problems=sorted(set(problems)), user_home=user_home
+    )
 
 
 def select_paths(
-    root: Path, paths: Iterable[Path], core_documents: Sequence[str], exclude: Sequence[str] = ()
+    root: Path,
+    paths: Iterable[Path],
+    core_documents: Sequence[str],
+    exclude: Sequence[str] = (),
+    kinds: KindTable | None = None,
 ) -> Selection:
-    """Exactly the given files (the way pre-commit passes them); folders are searched below."""
+    """Exactly the given files (the way pre-commit passes them); folders are searched below.
+    A file's kind is the one the repository's layout gives it (a plugin's `commands/` folder
+    makes commands), else the one its path gives."""
     selection = Selection(root=root, targets=[])
     found: dict[str, Target] = {}
     root_real = Path(os.path.realpath(root))
+    layout: dict[str, Target] | None = None
     for given in paths:
         if given.is_dir():
             candidates: Iterable[Path] = _walk_markdown(given, root_real, selection.problems)
@@ -218,12 +228,37 @@ def select_paths(
             candidates = [given]
         for path in candidates:
             rel = relative(path, root)
-            kind = kind_of(rel, core_documents)
-            if kind is None or matches_any(rel, exclude):
+            if rel in core_documents:
+                target: Target | None = Target(_absolute(path), rel, "document")
+            else:
+                if layout is None:
+                    layout = _layout(root, kinds, None)[0]
+                target = layout.get(rel)
+                kind = None if target else kind_of(rel, core_documents, kinds)
+                spec = (kinds or table()).spec(kind) if kind else None
+                if target is None and spec is not None:
+                    name = path_name(PurePosixPath(rel), spec)
+                    target = Target(_absolute(path), rel, spec.name, name=name)
+                if target is None:  # a skill's bundled file (scripts/deploy.sh): its skill
+                    target = _bundling_skill(rel, layout, kinds or table())
+                    rel = target.rel if target else rel
+            if target is None or matches_any(rel, exclude):
                 selection.skipped.append(rel)
                 continue
-            found[rel] = Target(
-                path=path if path.is_absolute() else Path.cwd() / path, rel=rel, kind=kind
-            )
+            found[rel] = target
     selection.targets = [found[k] for k in sorted(found)]
     return selection
+
+
+def _bundling_skill(rel: str, layout: dict[str, Target], kinds: KindTable) -> Target | None:
+    """The skill whose folder holds `rel`: a changed bundled file changes the skill."""
+    skills = {
+        PurePosixPath(t.rel).parent: t
+        for t in layout.values()
+        if (spec := kinds.spec(t.kind)) is not None and spec.bundled_files
+    }
+    return next((skills[f] for f in PurePosixPath(rel).parents if f in skills), None)
+
+
+def _absolute(path: Path) -> Path:
+    return path if path.is_absolute() else Path.cwd() / path

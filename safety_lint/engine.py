@@ -9,12 +9,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from .bundled import bundled_files
 from .check import Selector, check_document, result_for
-from .checks.repository import AgentFacts, Facts, invocations
+from .checks.repository import AgentFacts, CommandFacts, Facts, invocations
 from .classify import classify, settings
 from .config import Config
 from .discover import Selection, discover_repository, select_paths
-from .model import Classification, Document, FileResult, Target, Violation
+from .kinds import table as kinds_table
+from .model import BundledFile, Classification, Document, FileResult, Target, Violation
 from .parse import parse_file, parse_text
 from .rulepack import RulePack
 
@@ -36,20 +38,28 @@ def core_documents(pack: RulePack, config: Config) -> list[str]:
 
 
 def select(
-    root: Path, paths: Iterable[Path], pack: RulePack, config: Config, changed: bool = False
+    root: Path,
+    paths: Iterable[Path],
+    pack: RulePack,
+    config: Config,
+    changed: bool = False,
+    user_home: Path | None = None,
 ) -> Selection:
     """The whole repository, or the given files. With `changed` (a --changed-since run), a
-    changed core document brings in the repository-level checks of every core document."""
+    changed core document brings in the repository-level checks of every core document.
+    `user_home`: also the personal `~/.claude/` (`check --user`)."""
     paths = list(paths)
     docs = core_documents(pack, config)
+    kinds = kinds_table(pack)
     if not paths and not changed:
-        return discover_repository(root, docs, config.exclude, config.include)
-    selection = select_paths(root, paths, docs, config.exclude)
+        return discover_repository(root, docs, config.exclude, config.include, kinds, user_home)
+    selection = select_paths(root, paths, docs, config.exclude, kinds)
     if changed and any(t.kind == "document" for t in selection.targets):
-        whole = discover_repository(root, docs, config.exclude, config.include)
+        whole = discover_repository(root, docs, config.exclude, config.include, kinds)
         known = {t.rel for t in selection.targets}
         extra = [t for t in whole.targets if t.kind == "document" and t.rel not in known]
         selection.targets = sorted(selection.targets + extra, key=lambda t: t.rel)
+    selection.user_home = user_home
     return selection
 
 
@@ -73,14 +83,28 @@ def sniff_agent_name(target: Target) -> str | None:
     return m.group(1).strip().lower() if m else None
 
 
-def agent_index(root: Path, config: Config) -> dict[str, Target]:
-    """Every agent of the repository by each name it answers to (file stem, frontmatter name)."""
+def repository_files(
+    root: Path, config: Config, pack: RulePack | None = None, user_home: Path | None = None
+) -> list[Target]:
+    """Every command, skill and agent of the repository (and of `user_home`), whatever the run
+    selects: the repository checks judge a file against all of them."""
+    kinds = kinds_table(pack)
+    return discover_repository(root, [], config.exclude, kinds=kinds, user_home=user_home).targets
+
+
+def agent_index(
+    root: Path, config: Config, files: Iterable[Target] | None = None
+) -> dict[str, Target]:
+    """Every agent of the repository by each name it answers to (file stem, frontmatter name;
+    a plugin's agent also as `plugin:name`)."""
     index: dict[str, Target] = {}
-    for t in discover_repository(root, [], config.exclude).targets:
+    for t in repository_files(root, config) if files is None else files:
         if t.kind == "agent":
             for name in (PurePosixPath(t.rel).stem.lower(), sniff_agent_name(t)):
                 if name:
                     index.setdefault(name, t)
+                    if t.plugin:
+                        index.setdefault(f"{t.plugin.lower()}:{name}", t)
     return index
 
 
@@ -97,12 +121,20 @@ def internal_error(target: Target, pack: RulePack, err: BaseException) -> FileRe
     return result_for(target, target.rel, Classification(None, None), [violation], [])
 
 
-def _command_names(root: Path, config: Config) -> dict[str, list[str]]:
-    """Every command of the repository by /name (file stem), for unique-command-name."""
-    out: dict[str, list[str]] = {}
-    for t in discover_repository(root, [], config.exclude).targets:
-        if t.kind == "command":
-            out.setdefault("/" + PurePosixPath(t.rel).stem, []).append(t.rel)
+def _command_names(files: Iterable[Target], pack: RulePack) -> dict[str, list[CommandFacts]]:
+    """Every command and skill by the /name it answers to, for unique-command-name."""
+    kinds = kinds_table(pack)
+    out: dict[str, list[CommandFacts]] = {}
+    for t in files:
+        spec = kinds.spec(t.kind)
+        if spec is None or spec.checked_as != "command":
+            continue
+        name = sniff_agent_name(t) if "frontmatter:name" in spec.name_from else None
+        base = name or t.name or PurePosixPath(t.rel).stem
+        full = (
+            spec.plugin_form.format(plugin=t.plugin, name=base) if t.plugin else spec.prefix + base
+        )
+        out.setdefault(full.lower(), []).append(CommandFacts(t.rel, t.kind, t.scope))
     return out
 
 
@@ -143,6 +175,9 @@ def process(
     doc: Document | None = None
     try:
         doc = parse_file(target, work.config.max_file_size)
+        spec = kinds_table(work.pack).spec(target.kind)
+        if doc.readable and spec is not None and spec.bundled_files:
+            doc.bundled = bundled_files(doc, work.config.max_file_size, work.pack)
         if not doc.readable:
             cls = Classification(None, None)
             return Outcome(
@@ -216,17 +251,53 @@ def _map_cached(
     store = ResultCache.open(cache_dir, key, Outcome)
     if store is None:
         return _map([(t, None) for t in targets], work, facts, jobs)
-    found = [store.get(t.path, replace(t, path=Path())) for t in targets]
+    inputs = [_inputs(t, work) for t in targets]
+    found = [
+        None if i is None else store.get(t.path, i) for t, i in zip(targets, inputs, strict=True)
+    ]
     todo = [t for t, o in zip(targets, found, strict=True) if o is None]
     fresh = iter(_map([(t, None) for t in todo], work, facts, jobs))
     out = []
-    for t, o in zip(targets, found, strict=True):
+    for t, i, o in zip(targets, inputs, found, strict=True):
         if o is None:
             o = next(fresh)
-            store.put(t.path, replace(t, path=Path()), o)
+            if i is not None:
+                store.put(t.path, i, o)
         out.append(o)
     store.save()
     return out
+
+
+MAX_BUNDLE = 200  # a skill folder with more files than this is not cached
+
+
+def _inputs(target: Target, work: Work) -> object | None:
+    """What a file's verdict is read from besides its own bytes, for the result cache key:
+    the target, and for a kind with bundled files (a skill) every file of its folder, which
+    SKILL.md may name. None: not cached."""
+    identity = replace(target, path=Path())
+    spec = kinds_table(work.pack).spec(target.kind)
+    if spec is None or not spec.bundled_files:
+        return identity
+    import hashlib
+    import os
+
+    digest = hashlib.sha256()
+    count = 0
+    for folder, dirs, names in os.walk(target.path.parent):
+        dirs.sort()
+        for name in sorted(names):
+            count += 1
+            if count > MAX_BUNDLE:
+                return None
+            path = os.path.join(folder, name)
+            digest.update(f"\0{os.path.relpath(path, target.path.parent)}\0".encode())
+            try:
+                with open(path, "rb") as handle:
+                    digest.update(handle.read(work.config.max_file_size + 1))
+            except OSError:
+                digest.update(b"\0unreadable")
+    return [identity, digest.hexdigest()]
 
 
 def lint(
@@ -243,8 +314,10 @@ def lint(
     evidence, the agent they pass ProductionConfirmed to). `cache_dir`: the result cache of a
     `check` run (the pack must be the configuration's, as `runner.prepare` makes it)."""
     work = Work(pack, config, selector, _invocation_patterns(pack), keep_evidence)
-    index = agent_index(selection.root, config)
-    facts = Facts(commands=_command_names(selection.root, config))
+    home = selection.user_home
+    files = repository_files(selection.root, config, pack, home)
+    index = agent_index(selection.root, config, files)
+    facts = Facts(commands=_command_names(files, pack))
     for name, target in index.items():
         facts.agents[name] = AgentFacts(target.rel, None, False)
     for name in config.external_agents:  # user-level or plugin agents: they exist, unchecked
@@ -279,9 +352,10 @@ def lint(
     # Agents first: a command is judged against the agents as they finally are.
     targets = {t.rel: t for t in [*selection.targets, *extra]}
     known = set(classes)
+    kinds = kinds_table(pack)
     for kind in ("agent", "command"):
         for rel, o in sorted(outcomes.items()):
-            if targets[rel].kind == kind and o.invoked & known:
+            if kinds.checked_as(targets[rel].kind) == kind and o.invoked & known:
                 outcomes[rel] = process(targets[rel], work, classes, facts)
                 learn(outcomes[rel])
     ordered = [outcomes[k].result for k in sorted(outcomes) if k in wanted]
@@ -307,9 +381,15 @@ def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[Fi
             outcomes.append(FixOutcome(result.path, "", None, [], f"cannot read: {err}"))
             continue
         doc = parse_text(target, text)
+        spec = kinds_table(pack).spec(target.kind)
+        if spec is not None and spec.bundled_files:
+            doc.bundled = bundled_files(doc, config.max_file_size, pack)
 
-        def recheck(fixed: str, target: Target = target) -> tuple[FileResult, Classification]:
+        def recheck(
+            fixed: str, target: Target = target, bundled: tuple[BundledFile, ...] = doc.bundled
+        ) -> tuple[FileResult, Classification]:
             again = parse_text(target, fixed)
+            again.bundled = bundled
             cls = classify(again, pack, config.classes, run.agent_classes)
             return check_document(again, cls, pack, selector, run.facts), cls
 

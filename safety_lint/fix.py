@@ -197,13 +197,17 @@ def fix_document(
 
 def required_sections(pack: RulePack, kind: Kind, cls: SafetyClass) -> list[SectionFix]:
     """The fixes of the sections the pack requires of every file of this kind and class."""
+    from .kinds import table
+
+    kinds = (kind, table(pack).checked_as(kind))  # a skill gets a command's sections
     out: list[SectionFix] = []
     for rule in pack.rules:
         fix = fixable(rule, pack)
         if fix is None or fix in out:
             continue
         if any(
-            a.kind == kind
+            a.kind in kinds
+            and kind not in a.unless_kind
             and (not a.classes or cls in a.classes)
             and a.when is None
             and a.path is None
@@ -214,7 +218,7 @@ def required_sections(pack: RulePack, kind: Kind, cls: SafetyClass) -> list[Sect
 
 
 def new_file(kind: Kind, name: str, cls: SafetyClass, pack: RulePack) -> str:
-    """A new command or agent from the templates; it passes `check` as written."""
+    """A new command, skill or agent from the templates; it passes `check` as written."""
     from .model import Frontmatter, Target
 
     title = " ".join(w.capitalize() for w in re.split(r"[-_]+", name) if w)
@@ -223,10 +227,10 @@ def new_file(kind: Kind, name: str, cls: SafetyClass, pack: RulePack) -> str:
         Frontmatter({}, 0, 0),
         [],
         1,
-        f"/{name}" if kind == "command" else name,
+        f"/{name}" if kind != "agent" else name,
     )
     t = pack.templates
-    if kind == "command":
+    if kind != "agent":  # a command, or a skill (a command for the policy)
         section = ""
         hint = ""
         parameters = "- `<target>`: what the command works on"
@@ -242,8 +246,9 @@ def new_file(kind: Kind, name: str, cls: SafetyClass, pack: RulePack) -> str:
             parameters += "\n- `--environment`: `test` (default) or `prod`"
             if cls == "batch":
                 parameters += "\n- `--dry-run`: show the batch impact, change nothing"
-        return t["new-command"].format_map(
+        return t[f"new-{kind}"].format_map(
             {
+                "bare": name,
                 "name": f"/{name}",
                 "title": title,
                 "hint": hint,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .config import Config
 from .engine import lint, select
+from .kinds import table as kinds_table
 from .parse import parse_file
 from .rulepack import RulePack
 
@@ -45,7 +46,8 @@ def survey(root: Path, pack: RulePack) -> Survey:
     found.plugin = (root / ".claude-plugin" / "plugin.json").is_file()
     config = Config(core_documents=[])
     selection = select(root, [], pack, config)
-    found.commands = sum(t.kind == "command" for t in selection.targets)
+    kinds = kinds_table(pack)  # skills are counted as the commands they are
+    found.commands = sum(kinds.checked_as(t.kind) == "command" for t in selection.targets)
     found.agents = sum(t.kind == "agent" for t in selection.targets)
     # The keys the frontmatter rules report: a finding sits on its key's line.
     keys_rules = frozenset(r.code for r in pack.rules if r.check == "frontmatter-keys")
@@ -58,7 +60,11 @@ def survey(root: Path, pack: RulePack) -> Survey:
                 continue
             fm = parse_file(targets[result.path], config.max_file_size).frontmatter
             at = {line: key for key, line in fm.key_lines.items()}
-            unknown.update(at[v.line] for v in result.violations if v.line in at)
+            unknown.update(
+                at[v.line]
+                for v in result.violations
+                if v.line in at and "frontmatter key" in v.message  # not a value finding
+            )
         found.unknown_keys = sorted(unknown)
     return found
 

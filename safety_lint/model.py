@@ -7,13 +7,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal, TypeGuard
 
-Kind = Literal["command", "agent", "document"]
+Kind = str  # a kind of the rule pack's kinds table: command, skill, agent, document, ...
 Severity = Literal["error", "warning"]
 Status = Literal["pass", "fail", "error"]
 SafetyClass = Literal["deployment", "batch", "read-only"]
 
-# The one list of each; every other module imports these.
-KINDS: tuple[Kind, ...] = ("command", "agent", "document")
+# The one list of each; every other module imports these. The kinds are data (the rule pack's
+# kinds table, rules/kinds.yaml); KINDS is the list a pack without that table falls back to.
+KINDS: tuple[Kind, ...] = ("command", "skill", "agent", "document")
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 CLASSES: tuple[SafetyClass, ...] = ("deployment", "batch", "read-only")
 
@@ -31,8 +32,11 @@ class Target:
     """A file to lint: where it is and what kind of file the policy says it is."""
 
     path: Path  # absolute
-    rel: str  # relative to the root, forward slashes
+    rel: str  # relative to the root, forward slashes (`~/.claude/...` for personal files)
     kind: Kind
+    plugin: str | None = None  # the plugin it comes from
+    scope: str = "project"  # project, nested:<folder>, plugin:<name>, user
+    name: str = ""  # the name its path gives (stem, skill folder), before the frontmatter's
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,17 @@ class Diagnostic:
     fatal: bool = True  # the file cannot be linted: status error
 
 
+@dataclass(frozen=True)
+class BundledFile:
+    """A file of a skill's folder that its SKILL.md names (scripts/deploy.sh,
+    references/runbook.md): read for classification evidence, never executed."""
+
+    rel: str  # relative to the skill's folder
+    line: int  # the line of SKILL.md that names it
+    text: str
+    markdown: bool  # instructions to read (markdown, text), else a script to run
+
+
 @dataclass
 class Document:
     target: Target
@@ -103,6 +118,7 @@ class Document:
     name: str  # /command-name, agent name, or document title
     diagnostics: list[Diagnostic] = field(default_factory=list)
     directives: list[tuple[int, int, str, str]] = field(default_factory=list)  # suppressions
+    bundled: tuple[BundledFile, ...] = ()  # a skill's files it names (see bundled.py)
 
     @property
     def readable(self) -> bool:
@@ -160,4 +176,5 @@ class FileResult:
     status: Status
     met: list[str]
     violations: list[Violation]
+    plugin: str | None = None
     missing: bool = False  # a core document that does not exist (not counted as checked)

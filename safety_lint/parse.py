@@ -294,17 +294,36 @@ def parse_blocks(body: str, first_line: int) -> list[Block]:
 
 
 def display_name(target: Target, fm: Frontmatter, blocks: list[Block]) -> str:
-    stem = PurePosixPath(target.rel).stem
-    if target.kind == "command":
-        return "/" + stem
-    if target.kind == "agent":
-        name = fm.data.get("name")
-        return name.strip() if isinstance(name, str) and name.strip() else stem
-    title = fm.data.get("title")
-    if isinstance(title, str) and title.strip():
-        return title.strip()
-    h1 = next((b.text for b in blocks if b.type == "heading" and b.level == 1 and b.counts), None)
-    return h1.strip() if h1 else target.rel
+    """The name Claude Code gives the file, by its kind's naming in the kinds table: the first
+    source that gives one (a frontmatter key, the file stem, the skill folder, the title)."""
+    from .kinds import table
+
+    spec = table().spec(target.kind)
+    path = PurePosixPath(target.rel)
+    sources = spec.name_from if spec else ("stem",)
+    name = ""
+    for source in sources:
+        if source.startswith("frontmatter:"):
+            value = fm.data.get(source.split(":", 1)[1])
+            name = value.strip() if isinstance(value, str) else ""
+        elif source == "stem":
+            name = target.name or path.stem
+        elif source == "folder":
+            name = target.name or path.parent.name
+        elif source == "title":
+            h1 = next(
+                (b.text for b in blocks if b.type == "heading" and b.level == 1 and b.counts), None
+            )
+            name = h1.strip() if h1 else ""
+        elif source == "path":
+            name = target.rel
+        if name:
+            break
+    if not spec or spec.checked_as == "document":
+        return name or target.rel
+    if target.plugin:
+        return spec.plugin_form.format(plugin=target.plugin, name=name)
+    return spec.prefix + name
 
 
 def parse_text(target: Target, text: str) -> Document:

@@ -5,10 +5,20 @@ from __future__ import annotations
 from .rulepack import Rule, RulePack
 
 
-def applies_text(rule: Rule) -> str:
+def applies_text(rule: Rule, pack: RulePack | None = None) -> str:
+    from .kinds import table
+
+    kinds = table(pack)
     parts = []
     for a in rule.applies:
-        what = f"{'/'.join(a.classes) + ' ' if a.classes else ''}{a.kind}s"
+        # A kind's rules apply to the kinds checked as it (skills are checked as commands).
+        also = [
+            k.name
+            for k in kinds.kinds.values()
+            if k.checked_as == a.kind and k.name not in (a.kind, *a.unless_kind)
+        ]
+        names = " and ".join(f"{k}s" for k in (a.kind, *also))
+        what = f"{'/'.join(a.classes) + ' ' if a.classes else ''}{names}"
         if a.path:
             what = f"`{a.path}`"
         if a.section:
@@ -31,7 +41,7 @@ def explain(rule: Rule, pack: RulePack) -> str:
     lines = [
         f"## {rule.code} {rule.name}",
         "",
-        f"Severity: {rule.severity}. Applies to: {applies_text(rule)}. Fixable: {fixable}.",
+        f"Severity: {rule.severity}. Applies to: {applies_text(rule, pack)}. Fixable: {fixable}.",
         "",
         f"**What it checks.** {rule.doc['what']}",
         "",
@@ -41,6 +51,11 @@ def explain(rule: Rule, pack: RulePack) -> str:
     ]
     if "claude-code-version" in rule.options:
         lines += ["", f"Known keys: those of Claude Code {rule.options['claude-code-version']}."]
+    elif rule.options.get("keys-from") == "kinds":
+        from .kinds import table
+
+        version = table(pack).documentation
+        lines += ["", f"Known keys: those of Claude Code {version}, in the kinds table."]
     if rule.section:
         spec = pack.sections[rule.section]
         lines += ["", f"Required heading: `{'#' * spec.level} {spec.heading}`."]
@@ -67,10 +82,9 @@ def rules_markdown(pack: RulePack) -> str:
         "| code | name | severity | applies to |",
         "| --- | --- | --- | --- |",
     ]
-    head += [
-        f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity} | {applies_text(r)} |"
-        for r in pack.rules
-    ]
+    for r in pack.rules:
+        link = f"[{r.code}](#{r.code.lower()}-{r.name})"
+        head.append(f"| {link} | {r.name} | {r.severity} | {applies_text(r, pack)} |")
     return "\n".join(head) + "\n\n" + "\n".join(explain(r, pack) for r in pack.rules)
 
 
@@ -86,5 +100,5 @@ def rules_table(pack: RulePack) -> str:
     width = max(len(r.name) for r in pack.rules)
     out = [f"{'code':<6} {'name':<{width}}  {'severity':<8} applies to"]
     for r in pack.rules:
-        out.append(f"{r.code:<6} {r.name:<{width}}  {r.severity:<8} {applies_text(r)}")
+        out.append(f"{r.code:<6} {r.name:<{width}}  {r.severity:<8} {applies_text(r, pack)}")
     return "\n".join(out) + "\n"

@@ -37,6 +37,8 @@ CHECK_KINDS = (
     "frontmatter-keys",
     "confirm-before-mutation",
     "repository",
+    "allowed-tools",
+    "confirmation-reachable",
 )
 # Kinds whose options are free-form data checked by the check itself.
 DATA_OPTION_KINDS = (
@@ -44,6 +46,8 @@ DATA_OPTION_KINDS = (
     "frontmatter-keys",
     "confirm-before-mutation",
     "repository",
+    "allowed-tools",
+    "confirmation-reachable",
 )
 
 
@@ -78,6 +82,7 @@ class Applies:
     path: str | None = None  # documents: the core document's path
     when: re.Pattern[str] | None = None  # only when the file mentions this
     when_text: str = ""  # what `when` means, for the documentation
+    unless_kind: tuple[str, ...] = ()  # not for these kinds (checked as `kind` otherwise)
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class RulePack:
     templates: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
     required_documents: list[str] = field(default_factory=list)  # even when unconfigured
+    kinds: dict[str, Any] = field(default_factory=dict)  # rules/kinds.yaml, see kinds.py
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -189,8 +195,15 @@ class _Reader:
             raise self.fail(node, key, f"bad regular expression {pattern!r}: {err}") from None
 
 
-def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies:
-    r.keys(node, ("kind", "class", "section", "path", "when"), ("kind",), "an applies entry")
+def _applies(
+    r: _Reader, node: Any, sections: dict[str, SectionSpec], kinds: tuple[str, ...]
+) -> Applies:
+    r.keys(
+        node,
+        ("kind", "class", "section", "path", "when", "unless-kind"),
+        ("kind",),
+        "an applies entry",
+    )
     classes: list[SafetyClass] = []
     for c in r.strings(node, "class"):
         if not is_class(c):
@@ -210,7 +223,14 @@ def _applies(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Applies
         else:
             when, when_text = r.regex(node, "when", raw), f"mention `{raw}`"
     path = r.string(node, "path") if "path" in node else None
-    return Applies(r.choice(node, "kind", KINDS), tuple(classes), section, path, when, when_text)
+    unless = r.strings(node, "unless-kind")
+    for k in unless:
+        if k not in kinds:
+            raise r.fail(
+                node, "unless-kind", f"unknown kind '{k}'; expected one of {', '.join(kinds)}"
+            )
+    kind = r.choice(node, "kind", kinds)
+    return Applies(kind, tuple(classes), section, path, when, when_text, tuple(unless))
 
 
 def _parts(r: _Reader, node: Any) -> tuple[Part, ...]:
@@ -260,7 +280,9 @@ RULE_KEYS = (
 DOC_KEYS = ("what", "why", "fix", "example", "failing")
 
 
-def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
+def _rule(
+    r: _Reader, node: Any, sections: dict[str, SectionSpec], kinds: tuple[str, ...] = KINDS
+) -> Rule:
     r.keys(node, RULE_KEYS, ("code", "name", "severity", "check", "applies", "doc"), "a rule")
     code, name = r.string(node, "code"), r.string(node, "name")
     if not re.fullmatch(r"[A-Z]{2,4}\d{3}", code):
@@ -271,7 +293,7 @@ def _rule(r: _Reader, node: Any, sections: dict[str, SectionSpec]) -> Rule:
     applies_raw = node.get("applies")
     if not isinstance(applies_raw, list):
         raise r.fail(node, "applies", "'applies' must be a list")
-    applies = tuple(_applies(r, a, sections) for a in applies_raw)
+    applies = tuple(_applies(r, a, sections, kinds) for a in applies_raw)
     doc = node.get("doc")
     r.keys(doc, DOC_KEYS, DOC_KEYS, f"the doc of rule {code}")
     options = node.get("options", {})
@@ -357,6 +379,7 @@ TOP_KEYS = (
     "status",
     "catalogue",
     "lexicons",
+    "kinds",
 )
 
 
@@ -387,6 +410,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     classification: dict[str, Any] = {}
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
+    kinds: dict[str, Any] = {}
     for r, data in docs:
         for sid, spec in (data.get("sections") or {}).items():
             r.keys(spec, ("heading", "level", "fix"), ("heading", "level"), f"section '{sid}'")
@@ -404,6 +428,8 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
             classification.update(_plain(data["classification"]))
         if "status" in data:
             status.update(_plain(data["status"]))
+        if "kinds" in data:
+            _merge_kinds(r, data["kinds"], kinds)
         for tid in data.get("templates") or {}:
             templates[str(tid)] = r.string(data["templates"], tid)
     rules: list[Rule] = []
@@ -413,7 +439,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
         if not isinstance(raw, list):
             raise r.fail(data, "rules", "'rules' must be a list")
         for node in raw:
-            rule = _rule(r, node, sections)
+            rule = _rule(r, node, sections, tuple(kinds.get("table") or KINDS))
             for key in (rule.code, rule.name):
                 if key in seen:
                     raise r.fail(
@@ -428,7 +454,27 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     for doc in required:
         if doc not in core:
             raise RulePackError(f"required core document '{doc}' is not in core-documents")
-    return RulePack(rules, sections, core, classification, templates, status, required)
+    return RulePack(rules, sections, core, classification, templates, status, required, kinds)
+
+
+def _merge_kinds(r: _Reader, node: Any, into: dict[str, Any]) -> None:
+    """A kinds table (see rules/kinds.yaml); a later file adds kinds or replaces one whole."""
+    if not isinstance(node, dict):
+        raise r.fail(node, None, "'kinds' must be a mapping")
+    table = node.get("table") or {}
+    if not isinstance(table, dict):
+        raise r.fail(node, "table", "'table' must be a mapping of kinds")
+    for name, spec in table.items():
+        r.keys(
+            spec,
+            ("checked-as", "found", "name", "tools", "keys", "bundled-files", "values"),
+            ("checked-as", "found", "name"),
+            f"kind '{name}'",
+        )
+    plain = _plain(node)
+    merged_table = {**into.get("table", {}), **plain.get("table", {})}
+    into.update(plain)
+    into["table"] = merged_table
 
 
 def _plain(node: Any) -> Any:

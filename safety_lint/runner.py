@@ -181,6 +181,7 @@ class CheckRequest:
     fix: bool = False
     diff: bool = False
     jobs: int = 1
+    user_home: Path | None = None  # --user: also the personal ~/.claude
     style: Style = plain  # how the text format on standard output is coloured
     github_actions: bool = False
     step_summary: Path | None = None  # $GITHUB_STEP_SUMMARY
@@ -208,7 +209,8 @@ def _from_here(results: list[FileResult], root: Path, cwd: Path) -> list[FileRes
         prefix = Path(os.path.relpath(root, cwd)).as_posix() + "/"
     else:
         prefix = root.as_posix().rstrip("/") + "/"
-    return [replace(r, path=prefix + r.path) for r in results]
+    # A personal file (`--user`) is shown as `~/.claude/...` wherever the root is.
+    return [r if r.path.startswith("~") else replace(r, path=prefix + r.path) for r in results]
 
 
 def _n(count: int, noun: str) -> str:
@@ -310,7 +312,8 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
     if not paths and request.changed_since is None:
         for line in adoption_notes(setup):
             say(line)
-    selection = select_files(root, paths, pack, config, changed=request.changed_since is not None)
+    changed = request.changed_since is not None
+    selection = select_files(root, paths, pack, config, changed, request.user_home)
     for path, message in selection.problems:
         say(f"{path}: {message}")
     if paths and not selection.targets:
@@ -392,8 +395,9 @@ def _fix(
         count = sum(len(o.fixed_rules) for o in done)
         say(f"{_n(count, 'violation')} fixable in {_n(len(done), 'file')} (run with --fix)")
         return None if done else run
+    paths = {t.rel: t.path for t in run.selection.targets}
     for o in done:
-        path = run.selection.root / o.path
+        path = paths.get(o.path, run.selection.root / o.path)
         data = path.read_bytes()
         if Encoded.of(data).decode(data) != o.original:  # changed under us: leave it alone
             say(f"{o.path}: changed while fixing; not written")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .config import Phase, PhaseItem
+from .kinds import table
 from .model import FileResult
 from .rulepack import RulePack
 
@@ -29,7 +30,7 @@ class Results:
             if r.path == bare or r.path == ref:
                 return r
         for r in self.files:
-            if (r.kind == "command" and r.name == ref) or (r.kind == "agent" and r.name == ref):
+            if r.kind != "document" and r.name == ref:
                 return r
         return None
 
@@ -79,10 +80,28 @@ def _group(r: FileResult, groups: dict[str, str]) -> str | None:
     return None
 
 
+def _groups(res: Results, groups: dict[str, str]) -> list[tuple[str, str, str | None]]:
+    """(group, heading, plugin) of each group; split by plugin when there are several."""
+    plugins = sorted({r.plugin for r in res.files if r.plugin})
+    form = str(res.pack.status.get("plugin-heading", "{heading} ({plugin})"))
+    out: list[tuple[str, str, str | None]] = []
+    for key, heading in groups.items():
+        if len(plugins) < 2:
+            out.append((key, heading, "*"))
+            continue
+        out.append((key, heading, None))
+        out += [(key, form.format(heading=heading, plugin=p), p) for p in plugins]
+    return out
+
+
 def _grouped(res: Results, status: set[str], groups: dict[str, str], done: bool) -> list[str]:
     lines: list[str] = []
-    for key, heading in groups.items():
-        members = [r for r in res.files if _group(r, groups) == key and r.status in status]
+    for key, heading, plugin in _groups(res, groups):
+        members = [
+            r
+            for r in res.files
+            if _group(r, groups) == key and r.status in status and plugin in ("*", r.plugin)
+        ]
         if not members:
             continue
         lines += ["", f"### {heading}", ""] if not lines else [f"### {heading}", ""]
@@ -132,7 +151,12 @@ def rollout(res: Results, phases: Sequence[Phase], hand_ticks: dict[str, bool]) 
 def _criterion(res: Results, decided_by: str) -> bool:
     files = res.files
     if decided_by == "command-sections":
-        risky = [r for r in files if r.kind == "command" and r.cls in ("deployment", "batch")]
+        kinds = table(res.pack)  # a skill is a command for the policy
+        risky = [
+            r
+            for r in files
+            if kinds.checked_as(r.kind) == "command" and r.cls in ("deployment", "batch")
+        ]
         sections = {"production-safety-section", "batch-section"}
         return all(not any(v.requirement in sections for v in r.violations) for r in risky)
     if decided_by == "agent-protocols":

@@ -269,3 +269,22 @@ def test_a_pack_cache_others_can_write_is_never_loaded(cache_home: Path) -> None
     path.chmod(0o666)  # group- and world-writable: not this user's alone
     assert len(_load(folder).rules) > 10
     assert not marker.exists()
+
+
+SKILL = "---\nname: roll-out\ndescription: Roll the service out\n---\n# Roll out\n\n1. Run `scripts/run.sh` with the service name.\n"
+
+
+def test_a_changed_bundled_file_checks_its_skill_again(tmp_path: Path, cache_home: Path) -> None:
+    root = tmp_path / "team"
+    skill = root / ".claude/skills/roll-out"
+    (skill / "scripts").mkdir(parents=True)
+    (root / ".safety-lint.yaml").write_text("core-documents: []\n", encoding="utf-8")
+    (skill / "SKILL.md").write_text(SKILL, encoding="utf-8")
+    script = skill / "scripts/run.sh"
+    script.write_text("#!/bin/sh\necho checking the inputs\n", encoding="utf-8")
+    before = check(root)
+    assert before == check(root, cache=False)
+    script.write_text("#!/bin/sh\nkubectl apply -f prod.yaml\n", encoding="utf-8")
+    after = check(root)
+    assert after == check(root, cache=False)
+    assert after != before, "the script SKILL.md names is part of the skill's verdict"

@@ -78,6 +78,7 @@ def test_json_contract(repo: Path) -> None:
     assert set(bad) == {
         "path",
         "kind",
+        "plugin",
         "name",
         "class",
         "class_source",

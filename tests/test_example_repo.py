@@ -34,6 +34,14 @@ SEED = {
     "docs/guides/dataset-deployment-guide.md": (None, "fail", {"deployment-guide-reference"}),
     "docs/standards/production-safety-rules.md": (None, "pass", set()),
 }
+# Deployment commands whose `allowed-tools` pre-approves `Bash` (pre-approved-mutation).
+PRE_APPROVED_BASH = {
+    f"{C}dataset-data-load.md",
+    f"{C}dataset-deploy.md",
+    f"{C}dataset-loader-deploy.md",
+    f"{C}dataset-loader-update.md",
+    f"{C}dataset-update.md",
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,10 @@ def test_verdict_matches_the_seed(path: str, results: dict[str, FileResult]) -> 
     # The remaining commands may still be started by the model: a warning, not a failure.
     warnings = {v.requirement for v in result.violations if v.severity == "warning"}
     remaining_command = path.startswith(C) and status == "fail"
-    assert warnings == ({"disable-model-invocation"} if remaining_command else set())
+    expected = {"disable-model-invocation"} if remaining_command else set()
+    if path in PRE_APPROVED_BASH:
+        expected.add("pre-approved-mutation")
+    assert warnings == expected
 
 
 def test_done_files_meet_their_key_requirements(results: dict[str, FileResult]) -> None:

@@ -78,7 +78,7 @@ def test_fix_writes_atomically_keeps_mode_and_is_idempotent(tmp_path: Path) -> N
     os.chmod(tester, 0o640)
     original = tester.read_bytes()
     result = cli(root, "check", "--fix", ".")
-    assert "fixed 7 violations in 7 files; 9 remain" in result.stderr
+    assert "fixed 7 violations in 7 files; 14 remain" in result.stderr
     fixed = tester.read_bytes()
     assert fixed != original and stat.S_IMODE(tester.stat().st_mode) == 0o640
     assert b"## Environment Handling" in fixed
@@ -151,12 +151,13 @@ def test_insert_keeps_missing_final_newline_and_crlf() -> None:
     assert insert("# T\n\n## P\n", 2, "## S\n") == "# T\n\n## S\n\n## P\n"
 
 
-@pytest.mark.parametrize("kind", ["command", "agent"])
+@pytest.mark.parametrize("kind", ["command", "skill", "agent"])
 @pytest.mark.parametrize("cls", ["deployment", "batch", "read-only"])
 def test_new_files_pass_check(tmp_path: Path, kind: str, cls: str) -> None:
     result = cli(tmp_path, "new", kind, f"my-{cls}", "--class", cls, "--root", ".")
     assert result.returncode == 0, result.stderr
-    path = tmp_path / ".claude" / f"{kind}s" / f"my-{cls}.md"
+    folder = tmp_path / ".claude" / f"{kind}s"
+    path = folder / f"my-{cls}" / "SKILL.md" if kind == "skill" else folder / f"my-{cls}.md"
     check = cli(tmp_path, "check", str(path.relative_to(tmp_path)), "--fail-on", "warning")
     assert check.returncode == 0, check.stdout
     assert cli(tmp_path, "new", kind, f"my-{cls}", "--class", cls, "--root", ".").returncode == 2

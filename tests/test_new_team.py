@@ -351,7 +351,7 @@ def test_a_team_template_fix_cannot_fill_is_refused_at_load(team: Path) -> None:
 
 def test_new_help_and_paths(team: Path) -> None:
     usage = cli(team, "new", "--help").stdout
-    assert "{kind}:" not in usage and "{command|agent} {NAME}" in usage
+    assert "{kind}:" not in usage and "{command|skill|agent} {NAME}" in usage
     for kind in ("command", "agent"):
         result = cli(team, "new", kind, f"more-{kind}", "--class", "read-only")
         assert result.stderr.strip() == f"wrote .claude/{kind}s/more-{kind}.md"

@@ -17,7 +17,8 @@ snippet cannot go untested. What each kind does with a block:
 - configuration (`yaml` of configuration keys): loaded and used by `check`.
 - rule pack (`yaml` with `rules:`): loaded with the bundled pack.
 - catalogue pack (`yaml` with only `catalogue:`/`lexicons:`): loaded with the built-in ones.
-- json: parses. markdown (the suppression example): no `invalid-suppression` in a command.
+- json and toml: parse (lua: the Neovim set-up, checked in test_editors.py). markdown (the
+  suppression example): no `invalid-suppression` in a command.
 - text: a `safety-lint SUBCOMMAND` synopsis line has `--help`; a `$ safety-lint ...` example runs.
   Other text is output, shown and not run.
 """
@@ -73,8 +74,8 @@ def kind_of(info: str, body: str) -> str | None:
         if keys and keys <= set(KEYS):
             return "configuration"
         return None
-    if info in ("json", "markdown", "text"):
-        return info
+    if info in ("json", "markdown", "text", "toml", "lua"):
+        return info  # toml and lua: the editor set-up, also checked in test_editors.py
     return None
 
 
@@ -285,6 +286,15 @@ def test_catalogue_pack_blocks(tmp_path: Path, line: int, body: str) -> None:
 @pytest.mark.parametrize(("line", "body"), blocks("json"))
 def test_json_blocks(line: int, body: str) -> None:
     json.loads(body)
+
+
+@pytest.mark.parametrize(("line", "body"), blocks("toml"))
+def test_toml_blocks(line: int, body: str) -> None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    tomllib.loads(body)
 
 
 @pytest.mark.parametrize(("line", "body"), blocks("markdown"))

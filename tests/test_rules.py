@@ -19,6 +19,7 @@ from safety_lint.rulepack import RulePack
 RULE_FIXTURES = FIXTURES / "rules"
 COMMANDS = sorted((RULE_FIXTURES / "commands").glob("*.md"))
 AGENTS = sorted((RULE_FIXTURES / "agents").glob("*.md"))
+SKILLS = sorted((RULE_FIXTURES / "skills").glob("*/SKILL.md"))  # each with its bundled files
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +34,19 @@ def rule_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pa
         for src in sources:
             shutil.copy(src, root / folder / src.name)
             copied.append((src, root / folder / src.name))
+    for src in SKILLS:
+        folder = root / ".claude/skills" / src.parent.name
+        shutil.copytree(src.parent, folder)
+        copied.append((src, folder / "SKILL.md"))
     run = run_repo(root, [dst for _, dst in copied])
     by_path = {r.path: r for r in run.results}
-    return {
-        src.name if src.parent.name == "commands" else f"agents/{src.name}": (
-            src,
-            by_path[dst.relative_to(root).as_posix()],
-        )
-        for src, dst in copied
-    }
+    return {_key(src): (src, by_path[dst.relative_to(root).as_posix()]) for src, dst in copied}
+
+
+def _key(src: Path) -> str:
+    if src.name == "SKILL.md":
+        return f"skills/{src.parent.name}"
+    return src.name if src.parent.name == "commands" else f"agents/{src.name}"
 
 
 def _found(result: FileResult) -> set[tuple[str, int]]:
@@ -49,7 +54,10 @@ def _found(result: FileResult) -> set[tuple[str, int]]:
 
 
 @pytest.mark.parametrize(
-    "fixture", [p.name for p in COMMANDS] + [f"agents/{p.name}" for p in AGENTS]
+    "fixture",
+    [p.name for p in COMMANDS]
+    + [f"agents/{p.name}" for p in AGENTS]
+    + [f"skills/{p.parent.name}" for p in SKILLS],
 )
 def test_fixture_violations_match_annotations(
     fixture: str, rule_results: dict[str, tuple[Path, FileResult]], pack: RulePack

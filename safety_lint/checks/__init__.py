@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..rulepack import Applies, Rule
-from . import exists, first_section, frontmatter, order, protocol, section, statement
+from . import (
+    exists,
+    first_section,
+    frontmatter,
+    order,
+    protocol,
+    reachable,
+    section,
+    statement,
+    tools,
+)
 from .base import CheckResult, Context, Finding
 
 CheckFunction = Callable[[Rule, Applies, Context], CheckResult]
@@ -19,6 +29,8 @@ REGISTRY: dict[str, CheckFunction] = {
     "frontmatter-value": frontmatter.check_value,
     "frontmatter-keys": frontmatter.check_keys,
     "confirm-before-mutation": order.check,
+    "allowed-tools": tools.check,
+    "confirmation-reachable": reachable.check,
 }
 
 __all__ = ["REGISTRY", "CheckResult", "Context", "Finding"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 
+from ..kinds import table
 from ..rulepack import Applies, Rule
 from .base import CheckResult, Context, Finding
 
@@ -33,7 +35,17 @@ def check_value(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
 def check_keys(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
     """Every frontmatter key is one Claude Code (or safety-lint) knows for this kind of file."""
     opts = rule.options
-    known = [str(k) for k in opts["keys"][where.kind]] + [str(k) for k in opts.get("also", [])]
+    kind = ctx.doc.target.kind
+    spec = None
+    if opts.get("keys-from") == "kinds":  # the kinds table's lists (rules/kinds.yaml)
+        kinds = table(ctx.pack)
+        spec = kinds.spec(kind)
+        if spec is None or not spec.keys:
+            return None
+        known = list(spec.keys)
+    else:
+        known = [str(k) for k in opts["keys"][where.kind]]
+    known += [str(k) for k in opts.get("also", [])]
     findings = []
     for key in ctx.doc.frontmatter.data:
         if key in known:
@@ -44,7 +56,29 @@ def check_keys(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
         findings.append(
             Finding(
                 ctx.doc.frontmatter.line_of(key),
-                f"unknown {where.kind} frontmatter key `{key}`{hint}",
+                f"unknown {kind} frontmatter key `{key}`{hint}",
+            )
+        )
+    if opts.get("keys-from") == "kinds" and spec is not None:
+        findings += _values(ctx, spec.values)
+    return findings
+
+
+def _values(ctx: Context, values: Mapping[str, tuple[str, ...]]) -> list[Finding]:
+    """A key whose values Claude Code lists (`permissionMode`) has one of them; Claude Code
+    ignores another value, so `permissionMode: bypassPermision` is no setting at all."""
+    findings = []
+    for key, allowed in values.items():
+        value = ctx.doc.frontmatter.data.get(key)
+        if not isinstance(value, str) or value.strip() in allowed:
+            continue
+        close = difflib.get_close_matches(value.strip(), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        findings.append(
+            Finding(
+                ctx.doc.frontmatter.line_of(key),
+                f"`{key}: {value.strip()}` is not a value Claude Code knows"
+                f" ({', '.join(allowed)}){hint}",
             )
         )
     return findings

@@ -24,12 +24,20 @@ class AgentFacts:
     checks_flag: bool  # meets flag-true and flag-false
 
 
+@dataclass(frozen=True)
+class CommandFacts:
+    path: str
+    kind: str  # command or skill
+    scope: str  # project, nested:<folder>, plugin:<name>, user
+
+
 @dataclass
 class Facts:
-    """What the repository holds: agents by every name they answer to, commands by /name."""
+    """What the repository holds: agents by every name they answer to, commands and skills by
+    /name (lower case)."""
 
     agents: dict[str, AgentFacts] = field(default_factory=dict)
-    commands: dict[str, list[str]] = field(default_factory=dict)
+    commands: dict[str, list[CommandFacts]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=16)
@@ -74,7 +82,7 @@ def agent_exists(rule: Rule, doc: Document, facts: Facts) -> CheckResult:
         findings.append(
             Finding(
                 line,
-                f"invokes agent `{name}`, but no agent in .claude/agents has that name or stem"
+                f"invokes agent `{name}`, but no agent of the repository has that name or stem"
                 + hint,
             )
         )
@@ -108,17 +116,61 @@ def agent_flag_target(rule: Rule, doc: Document, facts: Facts) -> CheckResult:
     return findings
 
 
+def _comparable(a: str, b: str) -> bool:
+    """Do two scopes share one /name space? The same scope, or personal and project: a nested
+    project's and a plugin's names are their own (Claude Code namespaces them)."""
+    return a == b or {a, b} == {"user", "project"}
+
+
+def _rank(entry: CommandFacts, rule: Rule) -> tuple[int, int]:
+    scopes = [str(s) for s in rule.options.get("scope-precedence", [])]
+    kinds = [str(k) for k in rule.options.get("kind-precedence", [])]
+
+    def at(order: list[str], value: str) -> int:
+        return order.index(value) if value in order else len(order)
+
+    return at(scopes, entry.scope), at(kinds, entry.kind)
+
+
 def unique_command_name(rule: Rule, doc: Document, facts: Facts) -> list[Finding]:
-    others = [p for p in facts.commands.get(doc.name, []) if p != doc.target.rel]
-    if not others:
+    entries = facts.commands.get(doc.name.lower(), [])
+    me = next((e for e in entries if e.path == doc.target.rel), None)
+    if me is None:
         return []
-    return [
-        Finding(
-            1,
-            f"`{doc.name}` is also defined by {', '.join(sorted(others))}; "
-            "Claude Code resolves only one of them",
+    same: list[str] = []
+    shadowed_by: list[tuple[CommandFacts, str]] = []
+    for other in entries:
+        if other.path == me.path or not _comparable(me.scope, other.scope):
+            continue
+        mine, theirs = _rank(me, rule), _rank(other, rule)
+        if mine == theirs:
+            same.append(other.path)
+        elif theirs < mine:
+            why = (
+                "a personal file wins over the project's"
+                if theirs[0] < mine[0]
+                else f"a {other.kind} wins over a {me.kind} of the same name"
+            )
+            shadowed_by.append((other, why))
+    findings = []
+    if shadowed_by:
+        other, why = sorted(shadowed_by, key=lambda x: x[0].path)[0]
+        findings.append(
+            Finding(
+                1,
+                f"`{doc.name}` is shadowed by {other.path} ({why}): Claude Code runs that one,"
+                " so this file's safety sections are dead text",
+            )
         )
-    ]
+    if same:
+        findings.append(
+            Finding(
+                1,
+                f"`{doc.name}` is also defined by {', '.join(sorted(same))}; "
+                "Claude Code resolves only one of them",
+            )
+        )
+    return findings
 
 
 CHECKS: Mapping[str, Callable[[Rule, Document, Facts], CheckResult]] = {

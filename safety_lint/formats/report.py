@@ -75,6 +75,7 @@ def file_json(result: FileResult) -> dict[str, Any]:
     return {
         "path": result.path,
         "kind": result.kind,
+        "plugin": result.plugin,
         "name": result.name,
         "class": result.cls,
         "class_source": result.class_source,
@@ -154,6 +155,7 @@ def classification_json(
             {
                 "path": r.path,
                 "kind": r.kind,
+                "plugin": r.plugin,
                 "name": r.name,
                 "class": r.cls,
                 "class_source": r.class_source,

@@ -88,6 +88,10 @@ def render(
                     }
                 }
             ]
+            # What the file is for Claude Code (a skill, a plugin's agent): GitHub shows it.
+            item["properties"] = {"kind": result.kind}
+            if result.plugin:
+                item["properties"]["plugin"] = result.plugin
             sarif_results.append(item)
     srcroot: dict[str, Any] = {"description": {"text": "The root of the linted repository."}}
     if root is not None:

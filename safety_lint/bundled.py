@@ -1,0 +1,71 @@
+"""A skill's bundled files (policy §1): the scripts and documents of its folder that SKILL.md
+names (`scripts/deploy.sh`, `${CLAUDE_SKILL_DIR}/references/runbook.md`) are part of the skill,
+since that is where skills keep the commands they run. They are read as text for the classifier
+(never executed); a file outside the skill's folder, a symlink that leaves it, a binary or an
+oversized file is not read."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from .classify import negated, settings
+from .model import BundledFile, Document
+from .rulepack import RulePack
+
+# Extensions read as instructions; the others listed are scripts the model runs.
+MARKDOWN = frozenset({".md", ".markdown", ".txt"})
+SCRIPTS = frozenset(
+    {".sh", ".bash", ".zsh", ".ps1", ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl"}
+)
+MAX_FILES = 20  # a skill naming more files than this is read for its first ones only
+
+_PATH = re.compile(
+    r"(?:\$\{?CLAUDE_SKILL_DIR\}?/|\./)?((?:[\w.-]+/)*[\w-][\w.-]*\.(?:"
+    + "|".join(sorted(e[1:] for e in MARKDOWN | SCRIPTS))
+    + r"))\b"
+)
+
+
+def _read(path: Path, folder_real: str, max_bytes: int) -> str | None:
+    real = os.path.realpath(path)
+    if not real.startswith(folder_real + os.sep) or not os.path.isfile(real):
+        return None
+    try:
+        if os.path.getsize(real) > max_bytes:
+            return None
+        data = Path(real).read_bytes()
+    except OSError:
+        return None
+    if b"\0" in data:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def bundled_files(
+    doc: Document, max_bytes: int, pack: RulePack | None = None
+) -> tuple[BundledFile, ...]:
+    """The files of the skill's folder its SKILL.md names in text or code (first mention);
+    with the rule pack, not a file a sentence forbids ("never run `scripts/wipe.sh`")."""
+    s = settings(pack) if pack is not None else None
+    folder = doc.target.path.parent
+    folder_real = os.path.realpath(folder)
+    seen: dict[str, BundledFile] = {}
+    for block in doc.blocks:
+        if block.type not in ("text", "code") or (block.type == "text" and not block.counts):
+            continue
+        offset = 1 if block.type == "code" else 0
+        for m in _PATH.finditer(block.text):
+            rel = m.group(1)
+            if rel in seen or rel.lower() == "skill.md" or len(seen) >= MAX_FILES:
+                continue
+            if s is not None and block.type == "text" and negated(block.text, m.start(), s):
+                continue
+            text = _read(folder / rel, folder_real, max_bytes)
+            if text is None:
+                continue
+            line = block.line + offset + block.text.count("\n", 0, m.start())
+            suffix = os.path.splitext(rel)[1].lower()
+            seen[rel] = BundledFile(rel, line, text, suffix in MARKDOWN)
+    return tuple(seen.values())
