@@ -55,6 +55,7 @@ class Block:
     level: int = 0  # heading level, or 0
     info: str = ""  # fence info string
     in_list: bool = False  # a list item's text: a step or a bullet
+    depth: int = 0  # list nesting: 1 for a top-level item's text, 2 for a nested one
 
     @cached_property
     def norm(self) -> str:

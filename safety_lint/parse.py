@@ -285,9 +285,15 @@ def parse_blocks(body: str, first_line: int) -> list[Block]:
             if heading_level:
                 blocks.append(Block("heading", line, end, text, counts, heading_level))
             else:
-                blocks.append(Block("text", line, end, text, counts, in_list=list_depth > 0))
+                blocks.append(
+                    Block("text", line, end, text, counts, in_list=list_depth > 0, depth=list_depth)
+                )
         elif tok.type in ("fence", "code_block"):
-            blocks.append(Block("code", line, end, tok.content, False, info=tok.info.strip()))
+            blocks.append(
+                Block(
+                    "code", line, end, tok.content, False, info=tok.info.strip(), depth=list_depth
+                )
+            )
         elif tok.type == "html_block":
             blocks.append(Block("html", line, end, tok.content, False))
     return blocks

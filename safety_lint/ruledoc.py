@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .rulepack import Rule, RulePack
 
 
@@ -62,10 +64,60 @@ def explain(rule: Rule, pack: RulePack) -> str:
     if rule.question_texts:
         lines += ["", "The questions, worded exactly and in this order:", ""]
         lines += [f"{i}. {q}" for i, q in enumerate(rule.question_texts, 1)]
+    if rule.parts and rule.parts[0].concepts:
+        lines += ["", *_judged(rule, pack)]
     for key, label in (("example", "Passing example"), ("failing", "Failing example")):
         if key in rule.doc:
             lines += ["", f"**{label}.**", "", "````markdown", rule.doc[key].rstrip("\n"), "````"]
     return "\n".join(lines) + "\n"
+
+
+_MACRO = re.compile(r"\{([a-z][a-z0-9-]*)\}")
+
+
+def _code(text: str) -> str:
+    return f"``{text}``" if "`" in text else f"`{text}`"
+
+
+def _judged(rule: Rule, pack: RulePack) -> list[str]:
+    """How a statement rule is judged: its requirements, their concepts, the phrasings."""
+    out = [
+        "**How it is judged.** Each requirement below must be stated in one sentence or list "
+        "item of the section (a list item is read with the line that introduces it and the "
+        "items it is nested in), with every concept affirmed in its clause. A statement that "
+        'holds them all but reverses one (a negation before it, "is not needed" after it, or '
+        "one of its opposites) is reported as a contradiction. Phrasings are regular "
+        "expressions on normalised text; `...` is a gap of a few words, `{name}` a word list.",
+        "",
+    ]
+    names: list[str] = []
+    for n, part in enumerate(rule.parts, 1):
+        refs = ", ".join(
+            f"*{pack.concepts[r.removeprefix('not ')]['means']}*"
+            + (" (negated)" if r.startswith("not ") else "")
+            for r in part.concepts
+        )
+        out.append(f"{n}. {part.label} — {refs}")
+        for ref in part.concepts:
+            name = ref.removeprefix("not ")
+            concept = pack.concepts[name]
+            phrases = " · ".join(_code(p) for p in concept["phrases"])
+            out.append(f"   - `{name}` accepts: {phrases}")
+            if concept["opposites"]:
+                opposites = " · ".join(_code(p) for p in concept["opposites"])
+                out.append(f"     and takes as the opposite: {opposites}")
+            for p in [*concept["phrases"], *concept["opposites"]]:
+                names += [m for m in _MACRO.findall(p) if m not in names]
+    if names:
+        out += [
+            "",
+            "Word lists: "
+            + "; ".join(
+                f"`{{{w}}}` = {', '.join(_code(x) for x in pack.words.get(w, []))}" for w in names
+            )
+            + ".",
+        ]
+    return out
 
 
 def rules_markdown(pack: RulePack) -> str:

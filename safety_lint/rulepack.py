@@ -72,6 +72,7 @@ class Part:
     heading: re.Pattern[str] | None = None  # look inside sections with a matching heading
     scope: str = "block"  # block: all patterns in one paragraph; section: anywhere in the part
     include_code: bool = False
+    concepts: tuple[str, ...] = ()  # a requirement: these concepts in one sentence or list item
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,9 @@ class RulePack:
     status: dict[str, Any] = field(default_factory=dict)
     required_documents: list[str] = field(default_factory=list)  # even when unconfigured
     kinds: dict[str, Any] = field(default_factory=dict)  # rules/kinds.yaml, see kinds.py
+    words: dict[str, list[str]] = field(default_factory=dict)  # word lists used in phrases
+    concepts: dict[str, dict[str, Any]] = field(default_factory=dict)  # see concepts.py
+    negation: dict[str, list[str]] = field(default_factory=dict)
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -233,7 +237,28 @@ def _applies(
     return Applies(kind, tuple(classes), section, path, when, when_text, tuple(unless))
 
 
+def _requirements(r: _Reader, node: Any) -> tuple[Part, ...]:
+    """`requires`: each a list of concept names (`not NAME` when it must be negated)."""
+    r.keys(node, ("requires", "include_code"), ("requires",), "statement options")
+    raw = node["requires"]
+    if not isinstance(raw, list) or not raw:
+        raise r.fail(node, "requires", "'requires' must be a non-empty list")
+    include_code = _boolean(r, node, "include_code", False)
+    parts = []
+    for item in raw:
+        r.keys(item, ("means", "concepts"), ("means", "concepts"), "a requirement")
+        names = r.strings(item, "concepts")
+        if not names:
+            raise r.fail(item, "concepts", "'concepts' must name at least one concept")
+        parts.append(
+            Part(r.string(item, "means"), (), include_code=include_code, concepts=tuple(names))
+        )
+    return tuple(parts)
+
+
 def _parts(r: _Reader, node: Any) -> tuple[Part, ...]:
+    if isinstance(node, dict) and "requires" in node:
+        return _requirements(r, node)
     raw = node.get("parts")
     if raw is None:
         raw = [node]  # a single part written inline
@@ -380,7 +405,22 @@ TOP_KEYS = (
     "catalogue",
     "lexicons",
     "kinds",
+    "words",
+    "concepts",
+    "negation",
 )
+
+
+def merge_concepts(r: _Reader, data: Any, *into: Any) -> None:
+    from .concepts import merge
+
+    merge(r, data, *into)
+
+
+def check_concepts(pack: RulePack) -> None:
+    from .concepts import check_pack
+
+    check_pack(pack)
 
 
 def load_pack(folders: Iterable[Path]) -> RulePack:
@@ -411,7 +451,11 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     templates: dict[str, str] = {}
     status: dict[str, Any] = {}
     kinds: dict[str, Any] = {}
+    words: dict[str, list[str]] = {}
+    concepts: dict[str, dict[str, Any]] = {}
+    negation: dict[str, list[str]] = {}
     for r, data in docs:
+        merge_concepts(r, data, words, concepts, negation)
         for sid, spec in (data.get("sections") or {}).items():
             r.keys(spec, ("heading", "level", "fix"), ("heading", "level"), f"section '{sid}'")
             level = spec["level"]
@@ -454,7 +498,21 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     for doc in required:
         if doc not in core:
             raise RulePackError(f"required core document '{doc}' is not in core-documents")
-    return RulePack(rules, sections, core, classification, templates, status, required, kinds)
+    pack = RulePack(
+        rules,
+        sections,
+        core,
+        classification,
+        templates,
+        status,
+        required,
+        words=words,
+        concepts=concepts,
+        negation=negation,
+        kinds=kinds,
+    )
+    check_concepts(pack)
+    return pack
 
 
 def _merge_kinds(r: _Reader, node: Any, into: dict[str, Any]) -> None:

@@ -169,7 +169,7 @@ def test_baseline_reports_only_new_violations(repo: Path) -> None:
     edit(repo / CMD / "good.md", "1. **STOP immediately** before any operation\n", "")
     result = cli(repo, "check", ".", "--baseline", "baseline.json", "--format", "json")
     assert result.returncode == 1
-    assert violations(result) == [("good.md", "PS104", 17)]
+    assert violations(result) == [("good.md", "PS104", 37)]  # the closest statement
     assert "1 violations in the baseline not shown" in result.stderr
 
 

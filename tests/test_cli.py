@@ -53,7 +53,7 @@ def test_text_output_names_path_line_code_requirement(repo: Path) -> None:
     # The repository is not below the current folder: paths are absolute, so they can be opened.
     assert re.fullmatch(
         re.escape(str(repo))
-        + r"/\.claude/commands/project/bad\.md:17:1: PS104 stop-immediately .*STOP immediately.*",
+        + r"/\.claude/commands/project/bad\.md:29:1: PS104 stop-immediately .*stop immediately.*",
         lines[0],
     ), lines[0]
     assert lines[-1] == "7 files checked: 6 passed, 1 failed, 0 in error; 1 error, 0 warnings"
@@ -101,7 +101,7 @@ def test_json_contract(repo: Path) -> None:
         "rule": "PS104",
         "requirement": "stop-immediately",
         "severity": "error",
-        "line": 17,
+        "line": 29,
         "column": 1,
         "message": "",
         "fixable": False,

@@ -67,8 +67,8 @@ def kind_of(info: str, body: str) -> str | None:
             return "pre-commit"
         if "jobs" in keys:
             return "workflow"
-        if "rules" in keys and keys <= set(TOP_KEYS):
-            return "rule pack"
+        if keys & {"rules", "words", "concepts", "negation"} and keys <= set(TOP_KEYS):
+            return "rule pack"  # rules, or phrasings a team adds to the bundled concepts
         if keys and keys <= {"catalogue", "lexicons"}:
             return "catalogue pack"
         if keys and keys <= set(KEYS):
