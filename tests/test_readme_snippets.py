@@ -33,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -95,12 +96,19 @@ def commands(body: str) -> list[str]:
     return out
 
 
+# README commands run with a HOME of their own: a snippet such as `guard install --user` must
+# never write into the real ~/.claude of whoever runs the tests.
+_HOME = Path(tempfile.mkdtemp(prefix="safety-lint-readme-home-"))
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     path = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return {
         **env,
         "PATH": path,
+        "HOME": str(_HOME),
+        "XDG_CACHE_HOME": str(_HOME / ".cache"),
         "NO_COLOR": "1",
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@example.invalid",
