@@ -278,7 +278,7 @@ def _cache_dir(request: CheckRequest, root: Path) -> Path | None:
 def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) -> CheckOutcome:
     """`safety-lint check`: notes go to `note` as they happen (and to the outcome's stderr);
     UsageError for anything that makes the command exit 2."""
-    from .discover import GitError, changed_files
+    from .discover import GitError, changed_files, one_walk
     from .engine import lint
     from .engine import select as select_files
     from .formats import render
@@ -313,14 +313,16 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
         for line in adoption_notes(setup):
             say(line)
     changed = request.changed_since is not None
-    selection = select_files(root, paths, pack, config, changed, request.user_home)
+    with one_walk():  # selecting the files and listing the repository share one walk
+        selection = select_files(root, paths, pack, config, changed, request.user_home)
+        cache_dir = _cache_dir(request, root)
+        run = lint(selection, pack, config, selector, request.jobs, cache_dir=cache_dir)
     for path, message in selection.problems:
         say(f"{path}: {message}")
     if paths and not selection.targets:
         # Named files, none of them ours: say so rather than "0 files checked".
         for rel in sorted(set(selection.skipped)):
             say(f"{rel}: not a command, agent, skill or core document; not checked")
-    run = lint(selection, pack, config, selector, request.jobs, cache_dir=_cache_dir(request, root))
     if request.fix or request.diff:
         fixed = _fix(run, pack, config, selector, request, say, outcome)
         if request.diff:
