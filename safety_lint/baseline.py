@@ -28,7 +28,7 @@ class BaselineError(Exception):
 
 def fingerprint(path: str, v: Violation) -> str:
     text = f"{path}\0{v.rule}\0{_NUMBERS.sub('#', v.message)}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
 def dump(results: Sequence[FileResult]) -> str:
@@ -43,15 +43,29 @@ def dump(results: Sequence[FileResult]) -> str:
 
 
 def load(path: Path) -> Counter[tuple[str, str, str]]:
+    from .fsutil import BASELINE_LIMIT, FileProblem, read_bytes
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_bytes(path, BASELINE_LIMIT).decode("utf-8"))
+        if not isinstance(data, dict):
+            raise BaselineError(f"{path}: not a safety-lint baseline (not a JSON object)")
         if data.get("version") != VERSION:
-            raise BaselineError(f"{path}: unsupported baseline version {data.get('version')!r}")
-        return Counter((e["path"], e["rule"], e["fingerprint"]) for e in data["violations"])
+            version = repr(data.get("version"))[:40]
+            raise BaselineError(f"{path}: unsupported baseline version {version}")
+        entries = data["violations"]
+        keys = [(e["path"], e["rule"], e["fingerprint"]) for e in entries]
+        if not all(isinstance(k, str) for key in keys for k in key):
+            raise BaselineError(f"{path}: not a safety-lint baseline (an entry is not text)")
+        return Counter(keys)
     except FileNotFoundError:
         raise BaselineError(f"{path}: baseline file not found") from None
+    except FileProblem as err:
+        raise BaselineError(f"{path}: {err}") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: not a safety-lint baseline (nested too deeply)") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise BaselineError(f"{path}: not a safety-lint baseline ({err})") from None
+        why = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        raise BaselineError(f"{path}: not a safety-lint baseline ({why})") from None
 
 
 def apply(

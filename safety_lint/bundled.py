@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from .classify import negated, settings
+from .fsutil import FileProblem, read_bytes
 from .model import BundledFile, Document
 from .rulepack import RulePack
 
@@ -29,14 +30,11 @@ _PATH = re.compile(
 
 
 def _read(path: Path, folder_real: str, max_bytes: int) -> str | None:
-    real = os.path.realpath(path)
-    if not real.startswith(folder_real + os.sep) or not os.path.isfile(real):
-        return None
+    # The skill's own folder is the root here: a bundled file may not lead out of it, and only a
+    # regular file within the size limit is read (fsutil's rules for every read).
     try:
-        if os.path.getsize(real) > max_bytes:
-            return None
-        data = Path(real).read_bytes()
-    except OSError:
+        data = read_bytes(path, max_bytes, Path(folder_real))
+    except (OSError, FileProblem):
         return None
     if b"\0" in data:
         return None

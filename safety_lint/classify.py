@@ -22,6 +22,7 @@ from .model import (
     Section,
     is_class,
 )
+from .patterns import compile_pattern
 from .rulepack import RulePack
 from .sections import find_section
 
@@ -79,13 +80,17 @@ def _expand(pattern: str, fragments: Mapping[str, str]) -> str:
     return _FRAGMENT.sub(lambda m: str(fragments[m.group(1)]), pattern)
 
 
-def _compile(pattern: str, fragments: Mapping[str, str], flags: int = 0) -> re.Pattern[str]:
-    return re.compile(_expand(pattern, fragments), re.IGNORECASE | flags)
+def _compile(
+    pattern: str, fragments: Mapping[str, str], flags: int = 0, trusted: bool = True
+) -> re.Pattern[str]:
+    where = "the classification of a team rule pack"
+    return compile_pattern(_expand(pattern, fragments), re.IGNORECASE | flags, trusted, where)
 
 
 @lru_cache(maxsize=8)
 def settings(pack: RulePack) -> Settings:
     raw = pack.classification
+    t = pack.classification_trusted
     th = raw["thresholds"]
     fragments: Mapping[str, str] = raw.get("fragments", {})
     run = raw["runnable"]
@@ -97,7 +102,7 @@ def settings(pack: RulePack) -> Settings:
             int(e["weight"]),
             tuple(e["kinds"]),
             tuple(e["in"]),
-            _compile(e["pattern"], fragments, re.MULTILINE),
+            _compile(e["pattern"], fragments, re.MULTILINE, t),
         )
         for e in raw["evidence"]
     )
@@ -108,15 +113,15 @@ def settings(pack: RulePack) -> Settings:
         tools_rule_kinds=frozenset(raw["tools-rule-kinds"]),
         read_tools=frozenset(raw["read-tools"]),
         read_tool_prefixes=tuple(raw["read-tool-prefixes"]),
-        negation=_compile(raw["negation"], fragments),
-        conditional=_compile(raw["conditional"], fragments),
-        negated_headings=_compile(raw["negated-headings"], fragments),
-        others_headings=_compile(raw["others-headings"], fragments),
-        others_line=_compile(raw["others-line"], fragments),
+        negation=_compile(raw["negation"], fragments, trusted=t),
+        conditional=_compile(raw["conditional"], fragments, trusted=t),
+        negated_headings=_compile(raw["negated-headings"], fragments, trusted=t),
+        others_headings=_compile(raw["others-headings"], fragments, trusted=t),
+        others_line=_compile(raw["others-line"], fragments, trusted=t),
         run_languages=frozenset(str(x).lower() for x in run["languages"]),
-        artifact_start=_compile(run["artifact-start"], fragments),
-        artifact_lead=_compile(run["artifact-lead"], fragments),
-        run_lead=_compile(run["run-lead"], fragments),
+        artifact_start=_compile(run["artifact-start"], fragments, trusted=t),
+        artifact_lead=_compile(run["artifact-lead"], fragments, trusted=t),
+        run_lead=_compile(run["run-lead"], fragments, trusted=t),
         safety_sections=tuple(raw["safety-sections"]),
         evidence=kinds,
         by_source={
@@ -125,7 +130,7 @@ def settings(pack: RulePack) -> Settings:
         },
         section_evidence=raw["section-evidence"],
         delegation=raw["delegation"],
-        delegation_pattern=_compile(raw["delegation"]["pattern"], fragments),
+        delegation_pattern=_compile(raw["delegation"]["pattern"], fragments, trusted=t),
     )
 
 

@@ -60,21 +60,36 @@ class OutputFormat(str, Enum):
     junit = "junit"
 
 
+def note(message: str) -> None:
+    """One line on stderr; whatever it quotes from the repository cannot break the line."""
+    from .escape import printable
+
+    typer.echo(printable(message), err=True)
+
+
 def fail(message: str) -> NoReturn:
-    typer.echo(f"safety-lint: error: {message}", err=True)
+    note(f"safety-lint: error: {message}")
     raise typer.Exit(EXIT_ERROR)
 
 
-def _write(path: Path, data: bytes, make_folder: bool = False) -> None:
-    """Write atomically; a path that cannot be written is a usage error (exit 2)."""
-    from .fsutil import WriteError, atomic_write
+def _write(path: Path, data: bytes, root: Path | None = None) -> None:
+    """Write atomically; a path that cannot be written is a usage error (exit 2). With
+    `root` (the status document), the path and any folder created stay inside the root."""
+    from .fsutil import FileProblem, atomic_write, make_folders
 
     try:
-        if make_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, data)
-    except (WriteError, OSError) as err:
+        if root is not None:
+            make_folders(path.parent, root)
+        atomic_write(path, data, root)
+    except (FileProblem, OSError) as err:
         fail(str(err))
+
+
+def _printable_lines(text: str) -> str:
+    """Text built from a rule pack (a team's may hold anything), line by line escaped."""
+    from .escape import printable_line
+
+    return "".join(printable_line(line) for line in text.splitlines(keepends=True))
 
 
 def _style(text: str, **kw: Any) -> str:
@@ -155,11 +170,18 @@ JobsOpt = Annotated[
 ]
 
 
+JOBS_PER_CPU = 4
+
+
 def _jobs(jobs: int | None) -> int:
+    cpus = os.cpu_count() or 1
     if jobs is None:
-        return os.cpu_count() or 1
+        return cpus
     if jobs < 1:
         fail("--jobs must be 1 or more")
+    if jobs > JOBS_PER_CPU * cpus:
+        note(f"--jobs {jobs} capped at {JOBS_PER_CPU * cpus} ({JOBS_PER_CPU} per CPU)")
+        return JOBS_PER_CPU * cpus
     return jobs
 
 
@@ -253,7 +275,7 @@ def check(
         cache_dir=cache_dir,
     )
     with _usage():
-        outcome = run_check(request, note=lambda line: typer.echo(line, err=True))
+        outcome = run_check(request, note=lambda line: typer.echo(line, err=True))  # escaped
     typer.echo(outcome.stdout, nl=False, color=_use_color())
     raise typer.Exit(outcome.exit_code)
 
@@ -279,11 +301,19 @@ def classify(
 
     root, paths, config, pack = _prepare(paths, root, config_path)
     selection = select_files(root, paths, pack, config)
+    from . import escape
+
     run = lint(selection, pack, config, Selector(), _jobs(jobs), keep_evidence=True)
+    controls = output_format is not CheckFormat.json
+    results = [escape.result(r, controls) for r in run.results]
+    classes = {
+        escape.printable(k) if controls else escape.name(k): escape.classification(c, controls)
+        for k, c in run.classifications.items()
+    }
     if output_format is CheckFormat.json:
-        typer.echo(report.classification_json(run.results, run.classifications), nl=False)
+        typer.echo(report.classification_json(results, classes), nl=False)
     else:
-        typer.echo(report.classification_text(run.results, run.classifications, explain), nl=False)
+        typer.echo(report.classification_text(results, classes, explain), nl=False)
 
 
 @app.command(cls=Command)
@@ -315,40 +345,52 @@ def status(
         fail("--write and --check cannot be used together")
     if root_arg is not None and not root_arg.is_dir():
         fail(f"{root_arg}: not a directory")
+    from pathlib import PurePosixPath
+
+    from . import escape
+    from .fsutil import STATUS_LIMIT, FileProblem, outside_root, read_bytes
+
     root, _, config, pack = _prepare([root_arg] if root_arg else [], None, config_path)
-    target = root / (path or config.status.path)
+    rel_path = PurePosixPath(path or config.status.path)
+    if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
+        fail(
+            f"--path {path}: the status document must be a path inside the root (relative, no '..')"
+        )
+    target = root / rel_path
+    if outside_root(target, root):
+        fail(f"{rel_path}: leads outside the repository root through a symlink; not read")
     selector = _selector(pack, config, None, None)
     run = lint(select_files(root, [], pack, config), pack, config, selector, _jobs(None))
-    raw: bytes | None = None
     existing: str | None = None
-    if target.exists():
+    if os.path.lexists(target):
         try:
-            raw = target.read_bytes()
-            existing = raw.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            fail(f"{target}: cannot read the status document: {err}")
-    document = generate(existing, Inputs(run.results, pack, config))
+            existing = read_bytes(target, STATUS_LIMIT, root).decode("utf-8")
+        except (OSError, FileProblem, UnicodeDecodeError) as err:
+            why = err.strerror if isinstance(err, OSError) and err.strerror else err
+            fail(f"{rel_path}: cannot read the status document: {why}")
+    shown = [escape.result(r, controls=True) for r in run.results]
+    document = generate(existing, Inputs(shown, pack, config))
     if not write and not check_only:
-        typer.echo(document, nl=False)
+        typer.echo("".join(escape.printable_line(x) for x in document.splitlines(True)), nl=False)
         return
-    rel = target.relative_to(root) if target.is_relative_to(root) else target
+    rel = rel_path
     if document == existing:
-        typer.echo(f"{rel} is up to date", err=True)
+        note(f"{rel} is up to date")
         return
     if check_only:
         old = (existing or "").splitlines(keepends=True)
         diff = difflib.unified_diff(old, document.splitlines(keepends=True), f"a/{rel}", f"b/{rel}")
-        typer.echo("".join(diff), nl=False)
+        typer.echo("".join(escape.printable_line(line) for line in diff), nl=False)
         import shlex
 
         again = ["safety-lint", "status", "--write"]
         again += [str(root_arg)] if root_arg else []
         again += ["--path", path] if path else []
         again += ["--config", str(config_path)] if config_path else []
-        typer.echo(f"{rel} is out of date: run `{shlex.join(again)}`", err=True)
+        note(f"{rel} is out of date: run `{shlex.join(again)}`")
         raise typer.Exit(EXIT_FINDINGS)
-    _write(target, document.encode("utf-8"), make_folder=True)
-    typer.echo(f"wrote {rel}", err=True)
+    _write(target, document.encode("utf-8"), root)
+    note(f"wrote {rel}")
 
 
 class Kind(str, Enum):
@@ -389,20 +431,28 @@ def new(
 
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
         fail(f"'{name}' is not a kebab-case name (like dataset-backfill)")
+    from .fsutil import FileProblem, create_new, make_folders
+
     root = root or default_root(Path.cwd())
     from .kinds import table
     from .layout import new_file_path
 
     target = new_file_path(table().spec(kind.value), name, root, directory)
-    if target.exists():
+    folder = target.parent
+    if os.path.lexists(target):
         fail(f"{target} exists; not overwritten")
     try:
         chosen = next(c for c in CLASSES if c == cls.value)
         text = new_file(kind.value, name, chosen, default_pack())
     except RulePackError as err:
         fail(str(err))
-    _write(target, text.encode("utf-8"), make_folder=True)
-    typer.echo(f"wrote {_shown(target)}", err=True)
+    try:
+        # The default folder is the repository's: it may not lead out of it. --dir is the user's.
+        make_folders(folder, folder if directory is not None else root)
+        create_new(target, text.encode("utf-8"))
+    except FileProblem as err:
+        fail(str(err))
+    note(f"wrote {_shown(target)}")
 
 
 @app.command("init", cls=Command)
@@ -484,7 +534,7 @@ def rules_command(config_path: ConfigOpt = None) -> None:
     from .ruledoc import rules_table
 
     _, _, _, pack = _prepare([], Path.cwd(), config_path)
-    typer.echo(rules_table(pack), nl=False)
+    typer.echo(_printable_lines(rules_table(pack)), nl=False)
 
 
 @app.command("explain", cls=Command)
@@ -500,7 +550,7 @@ def explain_command(
     found = pack.find(rule)
     if found is None:
         fail(f"unknown rule '{rule}'{pack.did_you_mean(rule)}")
-    typer.echo(explain(found, pack), nl=False)
+    typer.echo(_printable_lines(explain(found, pack)), nl=False)
 
 
 @app.command("server")
@@ -529,6 +579,11 @@ def guard_command(ctx: typer.Context) -> None:
 
 def main() -> None:
     """Console entry point: usage errors (typer's) and internal failures exit 2, with one line."""
+    # A latin-1 or cp1252 terminal gets escapes instead of a crash.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         app()
     except SystemExit:
@@ -536,5 +591,5 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as err:
-        typer.echo(f"safety-lint: internal error: {type(err).__name__}: {err}", err=True)
+        note(f"safety-lint: internal error: {type(err).__name__}: {err}")
         sys.exit(EXIT_ERROR)

@@ -7,16 +7,19 @@ Unknown keys and bad values are errors that name the file, the line and a did-yo
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .fsutil import is_inside
 from .model import CLASSES, SafetyClass, Severity, is_class, is_severity
 
 DEFAULT_STATUS_PATH = "docs/standards/production-safety-implementation-status.md"
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
+MAX_FILE_SIZE_CAP = 1 << 30  # a larger limit would let one file take all the memory
 
 
 class ConfigError(Exception):
@@ -120,7 +123,7 @@ class _Checker:
         return list(value)
 
 
-def parse_config(path: Path, data: Any, text: str) -> Config:
+def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = None) -> Config:
     c = _Checker(path, text)
     c.keys(data, KEYS, "the configuration")
     config = Config(source=path, set_keys={str(k) for k in data})
@@ -153,8 +156,18 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
             config.lines[f"{key}.{name}"] = _line_of_value(text, name)
     if "core-documents" in data:
         config.core_documents = c.strings(data, "core-documents")
+        for doc in config.core_documents:
+            if PurePosixPath(doc).is_absolute() or ".." in PurePosixPath(doc).parts:
+                raise c.fail(
+                    "core-documents",
+                    f"core document '{doc}' must be a path inside the repository"
+                    " (relative, no '..')",
+                )
     config.rule_folders = [(path.parent / p).resolve() for p in c.strings(data, "rules")]
+    bound = os.path.realpath(rules_bound if rules_bound is not None else path.parent)
     for folder in config.rule_folders:
+        if not is_inside(str(folder), bound):
+            raise c.fail("rules", f"rule folder '{folder}' is outside the repository; not read")
         if not folder.is_dir():
             raise c.fail("rules", f"rule folder '{folder}' does not exist")
     classes = data.get("classes", {})
@@ -170,8 +183,11 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
             )
         config.classes.append((str(glob), cls))
     size = data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-        raise c.fail("max-file-size", "'max-file-size' must be a positive number of bytes")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_FILE_SIZE_CAP:
+        raise c.fail(
+            "max-file-size",
+            f"'max-file-size' must be a positive number of bytes, at most {MAX_FILE_SIZE_CAP}",
+        )
     config.max_file_size = size
     status = data.get("status", {})
     c.keys(status, STATUS_KEYS, "'status'")
@@ -210,71 +226,110 @@ def parse_config(path: Path, data: Any, text: str) -> Config:
     return config
 
 
-def _load_yaml(path: Path) -> Config:
+def _read(path: Path, bound: Path | None) -> str:
+    """A configuration file's text: a regular file, at most CONFIG_LIMIT bytes; with `bound`
+    (a file that was found, not named), not through a symlink that leads out of it."""
+    from .fsutil import CONFIG_LIMIT, FileProblem, read_bytes
+
+    try:
+        return read_bytes(path, CONFIG_LIMIT, bound).decode("utf-8")
+    except FileProblem as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+def _load_yaml(path: Path, bound: Path | None, rules_bound: Path) -> Config:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    text = path.read_text(encoding="utf-8")
+    from . import safeyaml
+
+    text = _read(path, bound)
     try:
-        data = YAML(typ="safe", pure=True).load(text)
+        data = safeyaml.load(YAML(typ="safe", pure=True), text)
+    except safeyaml.YamlLimit as err:
+        raise ConfigError(f"{path}:{(err.line or 0) + 1}: {err}") from None
     except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise ConfigError(f"{path}:{line}: invalid YAML: {getattr(err, 'problem', err)}") from None
-    return parse_config(path, data or {}, text)
+    return parse_config(path, data or {}, text, rules_bound)
 
 
-def _pyproject_section(path: Path) -> tuple[Any, str]:
+def _pyproject_section(path: Path, bound: Path | None) -> tuple[Any, str]:
     """`[tool.safety-lint]` of a pyproject.toml (None when absent) and the file's text."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # Python 3.10
         import tomli as tomllib
 
-    text = path.read_text(encoding="utf-8")
+    text = _read(path, bound)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    except (ValueError, RecursionError) as err:  # an integer of 5,000 digits, deep nesting
+        raise ConfigError(f"{path}: TOML value cannot be read: {str(err)[:200]}") from None
     return data.get("tool", {}).get("safety-lint"), text
 
 
-def _load_pyproject(path: Path) -> Config | None:
-    section, text = _pyproject_section(path)
+def _load_pyproject(path: Path, bound: Path | None, rules_bound: Path) -> Config | None:
+    section, text = _pyproject_section(path, bound)
     if section is None:
         return None
-    return parse_config(path, section, text)
+    return parse_config(path, section, text, rules_bound)
 
 
-def _found(folder: Path) -> list[Path]:
-    """The configuration files of one folder, in the order they win."""
+def _search_folders(root: Path) -> list[Path]:
+    """The root and its parents up to the top of its git work tree: a configuration outside
+    the repository (the CI runner's home, /) is never read."""
+    absolute = root.absolute()
+    for top in (absolute, *absolute.parents):
+        if (top / ".git").exists():
+            above = [f for f in absolute.parents if f == top or top in f.parents]
+            return [root, *above]  # the root as given: messages name it as the user did
+    return [root]
+
+
+def _found(folder: Path, bound: Path) -> list[Path]:
+    """The configuration files of one folder, in the order they win (a symlink counts, so
+    that one leading out of the repository is refused, not skipped)."""
     found = [
-        folder / n for n in (".safety-lint.yaml", ".safety-lint.yml") if (folder / n).is_file()
+        folder / n for n in (".safety-lint.yaml", ".safety-lint.yml") if os.path.lexists(folder / n)
     ]
     pyproject = folder / "pyproject.toml"
-    if pyproject.is_file() and _pyproject_section(pyproject)[0] is not None:
+    if os.path.lexists(pyproject) and _pyproject_section(pyproject, bound)[0] is not None:
         found.append(pyproject)
     return found
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The nearest configuration at or above the root, or the defaults. Two in one folder:
-    the first of .safety-lint.yaml, .safety-lint.yml, pyproject.toml wins, and a note says so."""
+    """The nearest configuration at or above the root (within its git work tree), or the
+    defaults. Two in one folder: the first of .safety-lint.yaml, .safety-lint.yml,
+    pyproject.toml wins, and a note says so. Rule folders must lie inside the work tree, or
+    beside an explicit --config."""
     try:
         if explicit is not None:
-            if not explicit.is_file():
+            if not os.path.lexists(explicit):
                 raise ConfigError(f"{explicit}: configuration file not found")
+            rules_bound = Path(os.path.realpath(explicit)).parent
             if explicit.name == "pyproject.toml":
-                return _load_pyproject(explicit) or Config(source=explicit)
-            return _load_yaml(explicit)
-        for folder in [root, *root.resolve().parents]:
-            found = _found(folder)
-            if not found:
+                found = _load_pyproject(explicit, None, rules_bound)
+                return found or Config(source=explicit)
+            return _load_yaml(explicit, None, rules_bound)
+        folders = _search_folders(root)
+        bound = folders[-1]
+        for folder in folders:
+            files = _found(folder, bound)
+            if not files:
                 continue
-            used = found[0]
-            config = _load_pyproject(used) if used.name == "pyproject.toml" else _load_yaml(used)
+            used = files[0]
+            config = (
+                _load_pyproject(used, bound, bound)
+                if used.name == "pyproject.toml"
+                else _load_yaml(used, bound, bound)
+            )
             assert config is not None  # _found listed it because it has the section
-            for other in found[1:]:
+            for other in files[1:]:
                 what = (
                     f"{other.name} [tool.safety-lint]"
                     if other.name == "pyproject.toml"
@@ -285,7 +340,8 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
                 )
             return config
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read configuration: {err}") from None
+        why = err.strerror if isinstance(err, OSError) and err.strerror else err
+        raise ConfigError(f"cannot read configuration: {why}") from None
     return Config()
 
 

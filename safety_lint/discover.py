@@ -6,16 +6,19 @@ Where each kind is found is the kinds table of the rule pack (rules/kinds.yaml);
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+from .fsutil import OUTSIDE, outside_root, walk_files
+from .gitutil import GitError, changed_files, toplevel
 from .kinds import KindTable, table
 from .layout import Finder, kind_in_claude_folder, path_name
 from .model import Kind, Target
+
+__all__ = ["GitError", "changed_files"]  # their home is gitutil; cli imports them from here
 
 CLAUDE_FOLDER = ".claude"
 
@@ -32,61 +35,7 @@ class Selection:
 
 
 def git_toplevel(start: Path) -> Path | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=start,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0 or not out.stdout.strip():
-        return None
-    return Path(out.stdout.strip())
-
-
-class GitError(Exception):
-    """git could not answer (not a repository, unknown ref): a usage error."""
-
-
-def changed_files(root: Path, ref: str) -> list[Path]:
-    """Files changed since `ref` (committed, staged or not) and new untracked files."""
-    # Outside a repository `git diff` compares paths instead, and its advice would leak through.
-    if git_toplevel(root) is None:
-        raise GitError(f"--changed-since {ref}: {root} is not inside a git repository")
-    try:
-        known = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
-            cwd=root,
-            capture_output=True,
-            check=False,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError) as err:
-        raise GitError(f"git failed: {err}") from None
-    if known.returncode != 0:
-        raise GitError(f"--changed-since {ref}: no such commit, branch or tag in this repository")
-    commands = (
-        ["git", "diff", "--name-only", "--diff-filter=d", "--no-renames", ref, "--"],
-        ["git", "ls-files", "--others", "--exclude-standard"],
-    )
-    names: set[str] = set()
-    for command in commands:
-        try:
-            out = subprocess.run(
-                command, cwd=root, capture_output=True, text=True, check=False, timeout=60
-            )
-        except (OSError, subprocess.SubprocessError) as err:
-            raise GitError(f"git failed: {err}") from None
-        if out.returncode != 0:
-            first = (out.stderr.strip().splitlines() or ["failed"])[0]
-            raise GitError(f"--changed-since {ref}: git says: {first}")
-        names.update(line for line in out.stdout.splitlines() if line)
-    top = git_toplevel(root) or root
-    return sorted(p for name in names if (p := top / name).is_file())
+    return toplevel(start)
 
 
 def _work_tree_top(start: Path) -> Path | None:
@@ -136,33 +85,9 @@ def matches_any(rel: str, patterns: Sequence[str]) -> bool:
 
 
 def _walk_markdown(top: Path, root_real: Path, problems: list[tuple[str, str]]) -> Iterator[Path]:
-    """Yield *.md files below `top`, following symlinked folders only inside the root, once."""
-    seen: set[str] = set()
-
-    def onerror(err: OSError) -> None:
-        problems.append((str(err.filename), f"cannot read folder: {err.strerror}"))
-
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=True, onerror=onerror):
-        real = os.path.realpath(dirpath)
-        inside = real == str(root_real) or real.startswith(str(root_real) + os.sep)
-        if real in seen or not inside:
-            if not inside:
-                problems.append((dirpath, "symlinked folder points outside the root; not followed"))
-            dirnames[:] = []
-            continue
-        seen.add(real)
-        dirnames.sort()
-        for name in sorted(filenames):
-            if not name.endswith(".md"):
-                continue
-            path = Path(dirpath) / name
-            if path.is_symlink():
-                target = os.path.realpath(path)
-                if not target.startswith(str(root_real) + os.sep):
-                    problems.append((str(path), "symlink points outside the root; not read"))
-                    continue
-            yield path
-        # A folder named x.md is a folder: os.walk lists it in dirnames, never in filenames.
+    """Yield *.md files below `top`, following symlinked folders only inside the root, once.
+    A folder named x.md is a folder, never a file."""
+    return walk_files(top, root_real, ".md", problems)
 
 
 def relative(path: Path, root: Path) -> str:
@@ -244,6 +169,12 @@ def select_paths(
     root_real = Path(os.path.realpath(root))
     layout: dict[str, Target] | None = None
     for given in paths:
+        if outside_root(given, root) and not matches_any(relative(given, root), exclude):
+            if kind_of(relative(given, root), core_documents, kinds) is not None or given.is_dir():
+                selection.problems.append((relative(given, root), OUTSIDE))
+            else:
+                selection.skipped.append(relative(given, root))
+            continue
         if given.is_dir():
             candidates: Iterable[Path] = _walk_markdown(given, root_real, selection.problems)
         else:

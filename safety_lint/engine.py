@@ -15,9 +15,11 @@ from .checks.repository import AgentFacts, CommandFacts, Facts, invocations
 from .classify import classify, settings
 from .config import Config
 from .discover import Selection, discover_repository, select_paths
+from .fsutil import FileProblem, read_bytes
 from .kinds import table as kinds_table
 from .model import BundledFile, Classification, Document, FileResult, Target, Violation
 from .parse import parse_file, parse_text
+from .patterns import PatternTimeout
 from .rulepack import RulePack
 
 if TYPE_CHECKING:  # --fix only: not imported by a run that does not fix
@@ -71,12 +73,11 @@ def _agent_names(doc: Document) -> set[str]:
 _NAME_LINE = re.compile(r"^name:[ \t]*['\"]?([^'\"\r\n#]+?)['\"]?[ \t]*$", re.M)
 
 
-def sniff_agent_name(target: Target) -> str | None:
+def sniff_agent_name(target: Target, root: Path | None = None) -> str | None:
     """An agent's frontmatter `name`, read from the head of the file without parsing it."""
     try:
-        with open(target.path, "rb") as handle:
-            head = handle.read(4096).decode("utf-8", "replace")
-    except OSError:
+        head = read_bytes(target.path, 4096, root, head=True).decode("utf-8", "replace")
+    except (OSError, FileProblem):
         return None
     block = head.split("\n---", 2)[0] if head.startswith("---") else ""
     m = _NAME_LINE.search(block)
@@ -100,7 +101,7 @@ def agent_index(
     index: dict[str, Target] = {}
     for t in repository_files(root, config) if files is None else files:
         if t.kind == "agent":
-            for name in (PurePosixPath(t.rel).stem.lower(), sniff_agent_name(t)):
+            for name in (PurePosixPath(t.rel).stem.lower(), sniff_agent_name(t, root)):
                 if name:
                     index.setdefault(name, t)
                     if t.plugin:
@@ -117,6 +118,8 @@ def internal_error(target: Target, pack: RulePack, err: BaseException) -> FileRe
         f"safety-lint failed on this file ({type(err).__name__}: {err}{at}); "
         "please report it at the project's issue tracker"
     )
+    if isinstance(err, PatternTimeout):  # the rule pack's fault, not ours: say what to fix
+        message = str(err)
     violation = Violation(rule.code, rule.name, "error", 1, 1, message)
     return result_for(target, target.rel, Classification(None, None), [violation], [])
 
@@ -158,6 +161,13 @@ class Work:
     selector: Selector
     invocation_patterns: tuple[str, ...]
     keep_evidence: bool = False  # `classify` shows the evidence; `check` needs only the verdict
+    root: Path | None = None  # files are read only inside it
+    invocations_trusted: bool = True  # the invocation patterns are all the bundled pack's
+
+
+def _invocations_trusted(pack: RulePack) -> bool:
+    rule = pack.find("agent-exists")
+    return pack.classification_trusted and (rule is None or rule.trusted)
 
 
 def _invocation_patterns(pack: RulePack) -> tuple[str, ...]:
@@ -174,7 +184,7 @@ def process(
     """Parse, classify and check one file; never raises."""
     doc: Document | None = None
     try:
-        doc = parse_file(target, work.config.max_file_size)
+        doc = parse_file(target, work.config.max_file_size, work.root)
         spec = kinds_table(work.pack).spec(target.kind)
         if doc.readable and spec is not None and spec.bundled_files:
             doc.bundled = bundled_files(doc, work.config.max_file_size, work.pack)
@@ -189,7 +199,9 @@ def process(
         if not work.keep_evidence:  # memory: a run keeps one outcome per file until the end
             cls = Classification(cls.cls, cls.source, [], cls.decided_by, cls.unclassified_reason)
         names = _agent_names(doc) if target.kind == "agent" else set()
-        invoked = {name for name, _ in invocations(doc, work.invocation_patterns)}
+        invoked = {
+            name for name, _ in invocations(doc, work.invocation_patterns, work.invocations_trusted)
+        }
         return Outcome(result, cls, names, base.cls, invoked)
     except Exception as err:
         return Outcome(
@@ -220,6 +232,7 @@ def _map(
     """`process` over the items, in order, in `jobs` processes when there are enough items."""
     if jobs <= 1 or len(items) < PARALLEL_FROM:
         return [process(t, work, classes, facts) for t, classes in items]
+    jobs = min(jobs, len(items) // 8)  # a worker is worth starting for a few files at least
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -313,7 +326,15 @@ def lint(
     process, the few files whose verdict depends on the agents they invoke (delegation
     evidence, the agent they pass ProductionConfirmed to). `cache_dir`: the result cache of a
     `check` run (the pack must be the configuration's, as `runner.prepare` makes it)."""
-    work = Work(pack, config, selector, _invocation_patterns(pack), keep_evidence)
+    work = Work(
+        pack,
+        config,
+        selector,
+        _invocation_patterns(pack),
+        keep_evidence,
+        selection.root,
+        _invocations_trusted(pack),
+    )
     home = selection.user_home
     files = repository_files(selection.root, config, pack, home)
     index = agent_index(selection.root, config, files)
@@ -374,11 +395,12 @@ def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[Fi
             continue
         target = targets[result.path]
         try:
-            data = target.path.read_bytes()
+            data = read_bytes(target.path, config.max_file_size, run.selection.root)
             encoded = Encoded.of(data)
             text = encoded.decode(data)
-        except (OSError, UnicodeDecodeError) as err:
-            outcomes.append(FixOutcome(result.path, "", None, [], f"cannot read: {err}"))
+        except (OSError, FileProblem, UnicodeDecodeError) as err:
+            why = err.strerror if isinstance(err, OSError) and err.strerror else err
+            outcomes.append(FixOutcome(result.path, "", None, [], f"cannot read: {why}"))
             continue
         doc = parse_text(target, text)
         spec = kinds_table(pack).spec(target.kind)
@@ -393,5 +415,8 @@ def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[Fi
             cls = classify(again, pack, config.classes, run.agent_classes)
             return check_document(again, cls, pack, selector, run.facts), cls
 
-        outcomes.append(fix_document(doc, result, text, pack, recheck))
+        try:
+            outcomes.append(fix_document(doc, result, text, pack, recheck))
+        except PatternTimeout as err:  # a team pattern on the fixed text: not fixed, say why
+            outcomes.append(FixOutcome(result.path, text, None, [], f"fix not applied: {err}"))
     return outcomes

@@ -19,6 +19,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .fsutil import FileProblem, TooLarge, read_bytes
 from .kinds import KindSpec, KindTable
 from .model import Target
 
@@ -137,10 +138,12 @@ class Finder:
 
     def _json(self, path: Path) -> Any:
         try:
-            if path.stat().st_size > MAX_MANIFEST_BYTES:
-                self.problems.append((self.rel(path), "manifest too large; not read"))
-                return None
-            return json.loads(path.read_text(encoding="utf-8-sig"))
+            data = read_bytes(path, MAX_MANIFEST_BYTES, self.root)
+            return json.loads(data.decode("utf-8-sig"))
+        except TooLarge:
+            self.problems.append((self.rel(path), "manifest too large; not read"))
+        except FileProblem as err:
+            self.problems.append((self.rel(path), f"{err}; not read"))
         except RecursionError:
             self.problems.append((self.rel(path), "manifest nested too deeply; not read"))
         except json.JSONDecodeError as err:
@@ -247,12 +250,25 @@ class Finder:
 
     def folders(self) -> Iterator[Path]:
         """Every folder of the tree that may hold `.claude/` or `.claude-plugin/`, without
-        following symlinks and without the folders in `skip-folders` or hidden ones."""
-        for dirpath, dirnames, _ in os.walk(self.root, onerror=self._walk_error):
-            dirnames[:] = sorted(
-                d for d in dirnames if d not in self.table.skip_folders and not d.startswith(".")
-            )
-            yield Path(dirpath)
+        following symlinks and without the folders in `skip-folders` or hidden ones. Iterative,
+        so any depth works (os.walk recurses on Python < 3.12)."""
+        stack = [self.root]
+        while stack:
+            folder = stack.pop()
+            yield folder
+            try:
+                with os.scandir(folder) as entries:
+                    names = [
+                        e.name
+                        for e in entries
+                        if e.is_dir(follow_symlinks=False)
+                        and e.name not in self.table.skip_folders
+                        and not e.name.startswith(".")
+                    ]
+            except OSError as err:
+                self._walk_error(err)
+                continue
+            stack.extend(folder / n for n in sorted(names, reverse=True))  # sorted, depth first
 
     def _walk_error(self, err: OSError) -> None:
         self.problems.append(

@@ -16,11 +16,12 @@ import codecs
 import json
 import re
 from functools import lru_cache
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from markdown_it import MarkdownIt
 
+from .fsutil import FileProblem, read_bytes
 from .model import Block, Diagnostic, Document, Frontmatter, Target
 from .suppress import scan_directives
 
@@ -90,9 +91,13 @@ def load_yaml_mapping(source: str) -> tuple[Any, str | None, int | None]:
     """Safe-load YAML. Returns (data, problem, 0-based line of the problem)."""
     from ruamel.yaml.error import YAMLError
 
+    from . import safeyaml
+
     yaml = _safe_yaml()
     try:
-        return yaml.load(source), None, None
+        return safeyaml.load(yaml, source), None, None
+    except safeyaml.YamlLimit as err:
+        return None, str(err), err.line
     except YAMLError as err:
         problem, line = _yaml_problem(err)
         return None, problem, line
@@ -358,15 +363,13 @@ def unreadable(target: Target, message: str, line: int = 1) -> Document:
     )
 
 
-def parse_file(target: Target, max_bytes: int) -> Document:
-    """Read and parse one file; every failure becomes a diagnostic, never an exception."""
+def parse_file(target: Target, max_bytes: int, root: Path | None = None) -> Document:
+    """Read and parse one file; every failure becomes a diagnostic, never an exception. With
+    `root`, a file reached through a symlink that leaves it is not read."""
     try:
-        size = target.path.stat().st_size
-        if size > max_bytes:
-            return unreadable(
-                target, f"file too large ({size} bytes > limit {max_bytes}); not parsed"
-            )
-        data = target.path.read_bytes()
+        data = read_bytes(target.path, max_bytes, root)
+    except FileProblem as err:
+        return unreadable(target, str(err))
     except FileNotFoundError:
         return unreadable(target, NOT_FOUND)
     except IsADirectoryError:

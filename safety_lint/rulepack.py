@@ -22,6 +22,7 @@ from .model import (
     Severity,
     is_class,
 )
+from .patterns import compile_error, compile_pattern
 from .sectionfix import SectionFix, check_fix, read_fix
 
 T = TypeVar("T", bound=str)
@@ -103,6 +104,7 @@ class Rule:
     source: str = ""  # file:line, for messages about the rule itself
     suppressible: bool = True  # false: no suppression or baseline can silence it
     options: dict[str, Any] = field(default_factory=dict)  # data options of some kinds
+    trusted: bool = True  # from the bundled pack: its patterns run on `re`, not under a timeout
 
 
 @dataclass(eq=False)  # hashable by identity: compiled settings are cached per pack
@@ -118,6 +120,7 @@ class RulePack:
     words: dict[str, list[str]] = field(default_factory=dict)  # word lists used in phrases
     concepts: dict[str, dict[str, Any]] = field(default_factory=dict)  # see concepts.py
     negation: dict[str, list[str]] = field(default_factory=dict)
+    classification_trusted: bool = True  # no team rule file changed `classification`
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -149,8 +152,9 @@ def _line(node: Any, key: str | int | None = None) -> int:
 class _Reader:
     """Typed access to one YAML file's nodes, raising RulePackError with file:line."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, trusted: bool = True) -> None:
         self.path = path
+        self.trusted = trusted  # a bundled rule file, not a team's
 
     def fail(self, node: Any, key: str | int | None, message: str) -> RulePackError:
         return RulePackError(f"{self.path}:{_line(node, key)}: {message}")
@@ -193,9 +197,10 @@ class _Reader:
     def regex(self, node: Any, key: str | int, pattern: Any) -> re.Pattern[str]:
         if not isinstance(pattern, str):
             raise self.fail(node, key, "a pattern must be a string")
+        where = f"{self.path.name}:{_line(node, key)}"
         try:
-            return re.compile(pattern, re.IGNORECASE)
-        except re.error as err:
+            return compile_pattern(pattern, re.IGNORECASE, self.trusted, where)
+        except compile_error() as err:
             raise self.fail(node, key, f"bad regular expression {pattern!r}: {err}") from None
 
 
@@ -333,6 +338,7 @@ def _rule(
         doc={k: r.string(doc, k) for k in doc},
         source=f"{r.path.name}:{_line(node)}",
         suppressible=_boolean(r, node, "suppressible", True),
+        trusted=r.trusted,
     )
     if check in ("section", "first-section"):
         r.keys(options, ("section",), ("section",), f"options of rule {code}")
@@ -373,16 +379,29 @@ def _replace(rule: Rule, **changes: Any) -> Rule:
     return replace(rule, **changes)
 
 
-def _load_file(path: Path, with_lines: bool) -> Any:
+RULE_FILE_LIMIT = 4 << 20  # bytes
+
+
+def _load_file(path: Path, with_lines: bool, folder: Path, trusted: bool) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from . import safeyaml
+    from .fsutil import FileProblem, read_bytes
+
     # The safe loader (C-accelerated) is ten times faster; the round-trip loader's nodes carry
     # line numbers, so it is used to explain a pack that failed validation. Neither builds
-    # arbitrary Python objects.
+    # arbitrary Python objects. A rule file is read only from inside its folder; a team's is
+    # loaded within the YAML limits (the bundled pack is ours, and large: no scan).
     yaml = YAML(typ="rt") if with_lines else YAML(typ="safe")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"))
+        text = read_bytes(path, RULE_FILE_LIMIT, root=folder).decode("utf-8")
+        return yaml.load(text) if trusted else safeyaml.load(yaml, text)
+    except safeyaml.YamlLimit as err:
+        line = err.line + 1 if err.line is not None else 0
+        raise RulePackError(f"{path}:{line}: {err}") from None
+    except FileProblem as err:
+        raise RulePackError(f"{path}: {err}") from None
     except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -426,7 +445,10 @@ def check_concepts(pack: RulePack) -> None:
 def load_pack(folders: Iterable[Path]) -> RulePack:
     """Merge every `*.yaml` of the folders, in order (later folders add rules). A pack that
     fails validation is loaded again with line numbers, so the error names file and line."""
-    files = [p for folder in folders for p in sorted(folder.glob("*.yaml"))]
+    bundled = bundled_rules_dir()
+    files = [
+        (p, folder, folder == bundled) for folder in folders for p in sorted(folder.glob("*.yaml"))
+    ]
     if not files:
         raise RulePackError("no rule files found (rules/*.yaml)")
     try:
@@ -435,14 +457,14 @@ def load_pack(folders: Iterable[Path]) -> RulePack:
         return _load_pack(files, with_lines=True)
 
 
-def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
+def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePack:
     docs = []
-    for path in files:
-        data = _load_file(path, with_lines)
+    for path, folder, trusted in files:
+        data = _load_file(path, with_lines, folder, trusted)
         if data is None:
             continue
-        _Reader(path).keys(data, TOP_KEYS, (), "a rule file")
-        docs.append((_Reader(path), data))
+        _Reader(path, trusted).keys(data, TOP_KEYS, (), "a rule file")
+        docs.append((_Reader(path, trusted), data))
     sections: dict[str, SectionSpec] = {}
     core: list[str] = []
     required: list[str] = []
@@ -454,6 +476,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
     words: dict[str, list[str]] = {}
     concepts: dict[str, dict[str, Any]] = {}
     negation: dict[str, list[str]] = {}
+    classification_trusted = True
     for r, data in docs:
         merge_concepts(r, data, words, concepts, negation)
         for sid, spec in (data.get("sections") or {}).items():
@@ -470,6 +493,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
         required.extend(r.strings(data, "required-core-documents"))
         if "classification" in data:
             classification.update(_plain(data["classification"]))
+            classification_trusted = classification_trusted and r.trusted
         if "status" in data:
             status.update(_plain(data["status"]))
         if "kinds" in data:
@@ -510,6 +534,7 @@ def _load_pack(files: list[Path], with_lines: bool) -> RulePack:
         concepts=concepts,
         negation=negation,
         kinds=kinds,
+        classification_trusted=classification_trusted,
     )
     check_concepts(pack)
     return pack

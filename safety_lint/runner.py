@@ -218,13 +218,31 @@ def _n(count: int, noun: str) -> str:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Write atomically; a path that cannot be written is a usage error."""
-    from .fsutil import WriteError, atomic_write
+    """Write atomically (only a regular file is replaced); a path that cannot be written is a
+    usage error."""
+    from .fsutil import FileProblem, atomic_write
 
     try:
         atomic_write(path, data)
-    except (WriteError, OSError) as err:
+    except (FileProblem, OSError) as err:
         raise UsageError(str(err)) from None
+
+
+# Formats read by people or parsed line by line: control characters escaped too.
+PRINTABLE = ("text", "github", "junit")
+
+
+def _views(
+    results: list[FileResult], root: Path, cwd: Path
+) -> tuple[list[FileResult], list[FileResult], list[FileResult]]:
+    """The results with every string from the repository escaped: for JSON and SARIF (names
+    that are not UTF-8 as `\\xff`), for JUnit (control characters too), and for text and
+    GitHub (paths from the current folder as well)."""
+    from . import escape
+
+    names = [escape.result(r, controls=False) for r in results]
+    printable = [escape.result(r, controls=True) for r in results]
+    return names, printable, _from_here(printable, root, cwd)
 
 
 def _fail_on(request: CheckRequest, config: Config) -> Severity:
@@ -286,6 +304,9 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
     outcome = CheckOutcome(EXIT_CLEAN)
 
     def say(line: str) -> None:
+        from .escape import printable
+
+        line = printable(line)  # a name in the line cannot break it or forge another
         outcome.stderr.append(line)
         if note is not None:
             note(line)
@@ -330,7 +351,7 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
             return outcome
         assert fixed is not None  # --fix returns the run checked again
         run = fixed
-    results = run.results
+    results, _, _ = _views(run.results, root, cwd)
     outcome.results = results
     if request.write_baseline is not None:
         from .baseline import dump
@@ -351,21 +372,26 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
             say(f"{hidden} violations in the baseline not shown")
     results = apply_fail_on(results, fail_on)
     outcome.results = results
-    shown = _from_here(results, root, cwd)
+    results, printable, shown = _views(results, root, cwd)
+
+    def view(fmt: str) -> list[FileResult]:
+        return shown if fmt in FROM_HERE else printable if fmt in PRINTABLE else results
+
     for fmt, target in zip(formats, request.output_files, strict=False):
-        text = render(fmt, shown if fmt in FROM_HERE else results, pack, plain)
-        _write(target, text.encode("utf-8"))
+        text = render(fmt, view(fmt), pack, plain)
+        _write(target, text.encode("utf-8", "backslashreplace"))
     if len(formats) > len(request.output_files):
         fmt = formats[-1]
         style = request.style if fmt == "text" else plain
-        outcome.stdout += render(fmt, shown if fmt in FROM_HERE else results, pack, style)
+        outcome.stdout += render(fmt, view(fmt), pack, style)
     else:  # every format went to a file: the human summary still goes to the terminal
         outcome.stdout += render("text", shown, pack, plain)
     if request.step_summary is not None and "github" in formats:
         from .formats.github import step_summary
 
-        with open(request.step_summary, "a", encoding="utf-8") as handle:
-            handle.write(step_summary(results))
+        summary = request.step_summary
+        with open(summary, "a", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(step_summary(printable))
     outcome.exit_code = EXIT_FINDINGS if failing(results) else EXIT_CLEAN
     return outcome
 
@@ -382,8 +408,9 @@ def _fix(
     """--fix writes the fixes and returns the run checked again; --diff puts them on stdout
     and returns None when there was something to fix."""
     from .engine import fix, lint
+    from .escape import printable, printable_line
     from .fix import Encoded
-    from .fsutil import WriteError, atomic_write
+    from .fsutil import FileProblem, atomic_write, read_bytes
 
     outcomes = fix(run, pack, config, selector)
     for o in outcomes:
@@ -393,25 +420,44 @@ def _fix(
     if request.diff:
         for o in done:
             a, b = o.original.splitlines(keepends=True), (o.fixed or "").splitlines(keepends=True)
-            outcome.stdout += "".join(difflib.unified_diff(a, b, f"a/{o.path}", f"b/{o.path}"))
+            name = printable(o.path)
+            lines = difflib.unified_diff(a, b, f"a/{name}", f"b/{name}")
+            outcome.stdout += "".join(printable_line(line) for line in lines)
         count = sum(len(o.fixed_rules) for o in done)
         say(f"{_n(count, 'violation')} fixable in {_n(len(done), 'file')} (run with --fix)")
         return None if done else run
+    root = run.selection.root
+    fixed = files = 0  # only what was written is counted
     paths = {t.rel: t.path for t in run.selection.targets}
+    home = run.selection.user_home
     for o in done:
-        path = paths.get(o.path, run.selection.root / o.path)
-        data = path.read_bytes()
-        if Encoded.of(data).decode(data) != o.original:  # changed under us: leave it alone
+        path = paths.get(o.path, root / o.path)
+        # Files of the personal ~/.claude (--user) are the user's own; the rest stay in the root.
+        inside = None if home is not None and path.is_relative_to(home) else root
+        try:
+            data = read_bytes(path, config.max_file_size, inside)
+            current = Encoded.of(data).decode(data)
+        except FileNotFoundError:
+            say(f"{o.path}: deleted since it was checked; not fixed")
+            continue
+        except (OSError, FileProblem, UnicodeDecodeError) as err:
+            why = err.strerror if isinstance(err, OSError) and err.strerror else err
+            say(f"{o.path}: cannot read it again: {why}; not fixed")
+            continue
+        if current != o.original:  # changed under us: leave it alone
             say(f"{o.path}: changed while fixing; not written")
             continue
         try:
-            atomic_write(path, Encoded.of(data).encode(o.fixed or ""))
-        except WriteError as err:
+            atomic_write(path, Encoded.of(data).encode(o.fixed or ""), inside, expected=data)
+        except FileProblem as err:
             say(f"{o.path}: not fixed: {err}")
             continue
-    fixed = sum(len(o.fixed_rules) for o in done)
+        fixed += len(o.fixed_rules)
+        files += 1
     cache_dir = _cache_dir(request, run.selection.root)
     again = lint(run.selection, pack, config, selector, request.jobs, cache_dir=cache_dir)
     remaining = sum(len(r.violations) for r in again.results)
-    say(f"fixed {_n(fixed, 'violation')} in {_n(len(done), 'file')}; {remaining} remain")
+    skipped = len(done) - files
+    left = f" ({_n(skipped, 'file')} not written, see above)" if skipped else ""
+    say(f"fixed {_n(fixed, 'violation')} in {_n(files, 'file')}; {remaining} remain{left}")
     return again

@@ -29,8 +29,11 @@ _RULE_LINE = re.compile(r"^\s*(---+|\*\*\*+|___+)\s*$")
 def today() -> dt.date:
     """`SOURCE_DATE_EPOCH` (reproducible builds) or the current date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    if epoch and epoch.strip().isdigit() and len(epoch.strip()) < 16:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+        except (OverflowError, OSError, ValueError):
+            pass
     return dt.date.today()
 
 
@@ -77,12 +80,14 @@ def _frontmatter_updated(fm: list[str], date: dt.date, newline: str) -> list[str
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from . import safeyaml
+
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
     try:
-        data = yaml.load("".join(fm))
-    except YAMLError:
+        data = safeyaml.load(yaml, "".join(fm))
+    except (YAMLError, safeyaml.YamlLimit):
         data = None
     if not isinstance(data, dict):  # not YAML we can round-trip: edit the line itself
         out = [

@@ -139,14 +139,14 @@ def test_reason_can_be_required(repo: Path) -> None:
 
 
 def test_a_rule_marked_not_suppressible_cannot_be_suppressed(repo: Path, tmp_path: Path) -> None:
-    extra = tmp_path / "extra"
+    extra = repo / "policy"  # rule folders are read only inside the repository
     extra.mkdir()
     (extra / "hard.yaml").write_text(
         "rules:\n  - code: PS950\n    name: no-yolo\n    severity: error\n    check: statement\n"
         "    suppressible: false\n    applies: [{kind: command}]\n    options: {patterns: ['never yolo']}\n"
         "    doc: {what: w, why: y, fix: f, example: e, failing: x}\n"
     )
-    (repo / ".safety-lint.yaml").write_text(f"rules: ['{extra}']\nselect: [PS950]\n")
+    (repo / ".safety-lint.yaml").write_text("rules: [policy]\nselect: [PS950]\n")
     edit(
         repo / CMD / "good.md",
         "# Deploy Loader",

@@ -23,6 +23,7 @@ def test_nearest_configuration_wins(tmp_path: Path) -> None:
 
 
 def test_pyproject_without_our_table_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # the search goes up to the top of the work tree, not above
     (tmp_path / ".safety-lint.yaml").write_text("exclude: [a]\n")
     inner = tmp_path / "repo"
     inner.mkdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..patterns import compile_pattern
 from ..rulepack import Applies, Rule
 from ..sections import find_section
 from .base import CheckResult, Context, Finding
@@ -23,7 +24,9 @@ def check(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
     first_protocol = min(protocol)
     kinds = set(rule.options["evidence"])
     # A parameter's description ("--apply: deploy the stack") is not a step the model takes.
-    skip = re.compile(rule.options.get("not-steps-in", "$^"), re.IGNORECASE)
+    skip = compile_pattern(
+        rule.options.get("not-steps-in", "$^"), re.IGNORECASE, rule.trusted, rule.source
+    )
     described = [
         (s.line, s.blocks[-1].end_line if s.blocks else s.line)
         for s in ctx.sections

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..model import Document
+from ..patterns import compile_pattern
 from ..rulepack import Rule
 from .base import CheckResult, Finding
 
@@ -41,17 +42,19 @@ class Facts:
 
 
 @lru_cache(maxsize=16)
-def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+def _compiled(patterns: tuple[str, ...], trusted: bool) -> tuple[re.Pattern[str], ...]:
+    return tuple(compile_pattern(p, re.IGNORECASE, trusted, "agent-exists") for p in patterns)
 
 
 # Every invocation form names one of these words; a block without any is skipped unsearched.
 _HINT = re.compile(r"agent|task\(", re.IGNORECASE)
 
 
-def invocations(doc: Document, patterns: Sequence[str]) -> list[tuple[str, int]]:
+def invocations(
+    doc: Document, patterns: Sequence[str], trusted: bool = True
+) -> list[tuple[str, int]]:
     """(agent name, line) for every agent the file invokes by name, in text and code."""
-    compiled = _compiled(tuple(patterns))
+    compiled = _compiled(tuple(patterns), trusted)
     out: list[tuple[str, int]] = []
     for block in doc.blocks:
         if block.type not in ("text", "code") or (block.type == "text" and not block.counts):
@@ -70,7 +73,7 @@ def invocations(doc: Document, patterns: Sequence[str]) -> list[tuple[str, int]]
 
 def agent_exists(rule: Rule, doc: Document, facts: Facts) -> CheckResult:
     builtin = {str(a).lower() for a in rule.options.get("builtin-agents", [])}
-    found = invocations(doc, rule.options["patterns"])
+    found = invocations(doc, rule.options["patterns"], rule.trusted)
     if not found:
         return None  # invokes no agent: the rule does not apply (and is not "met")
     findings = []
@@ -93,7 +96,7 @@ def agent_flag_target(rule: Rule, doc: Document, facts: Facts) -> CheckResult:
     if not any(re.search(r"production_?confirmed", b.text, re.I) for b in doc.blocks):
         return None  # passes no flag: the rule does not apply (and is not "met")
     findings = []
-    for name, line in invocations(doc, rule.options["patterns"]):
+    for name, line in invocations(doc, rule.options["patterns"], rule.trusted):
         agent = facts.agents.get(name)
         if agent is None:
             continue  # agent-exists reports it

@@ -53,8 +53,9 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
-    """A root-relative path as a relative URI reference (spaces and non-ASCII %-encoded)."""
-    return quote(path.replace("\\", "/"), safe="/")
+    """A root-relative path (forward slashes already) as a relative URI reference: spaces,
+    non-ASCII and a backslash (the `\\xff` of a name that is not UTF-8) %-encoded."""
+    return quote(path, safe="/")
 
 
 def render(
