@@ -295,6 +295,8 @@ def _inputs(target: Target, work: Work) -> object | None:
     import hashlib
     import os
 
+    from .resultcache import regular_bytes
+
     digest = hashlib.sha256()
     count = 0
     for folder, dirs, names in os.walk(target.path.parent):
@@ -305,11 +307,8 @@ def _inputs(target: Target, work: Work) -> object | None:
                 return None
             path = os.path.join(folder, name)
             digest.update(f"\0{os.path.relpath(path, target.path.parent)}\0".encode())
-            try:
-                with open(path, "rb") as handle:
-                    digest.update(handle.read(work.config.max_file_size + 1))
-            except OSError:
-                digest.update(b"\0unreadable")
+            data = regular_bytes(Path(path), work.config.max_file_size + 1)
+            digest.update(b"\0unreadable" if data is None else data)
     return [identity, digest.hexdigest()]
 
 

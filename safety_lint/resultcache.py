@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -34,6 +36,22 @@ FOLDER = ".safety-lint-cache"
 FORMAT = "1"
 SHARDS = "0123456789abcdef"  # a one-file run reads a sixteenth of the cache
 KEEP_RUNS = 4  # run keys kept side by side (branches, configurations)
+
+
+MAX_BYTES = 8 << 20  # larger files are not cached (the run reports them as it does)
+
+
+def regular_bytes(path: Path, limit: int = MAX_BYTES) -> bytes | None:
+    """A regular file's bytes, or None: never a device, FIFO or folder (a core document
+    linked to /dev/zero), never more than `limit` bytes."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
 
 
 def default_folder(root: Path) -> Path:
@@ -117,10 +135,9 @@ class ResultCache(Generic[T]):
 
     def get(self, path: Path, identity: Any) -> T | None:
         """The stored verdict for the file at `path` as it is now, or None."""
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None  # the run reports it; nothing to cache
+        data = regular_bytes(path)
+        if data is None:
+            return None  # not a plain readable file: the run reports it; nothing cached
         fkey = self.file_key(identity, data)
         self.file_keys[str(path)] = fkey
         found = self._shard(fkey[0]).get(fkey)
@@ -136,11 +153,12 @@ class ResultCache(Generic[T]):
         """Store `value` for the bytes `get` saw, if the file still has them (a file changed
         while it was checked is not stored)."""
         fkey = self.file_keys.get(str(path))
+        data = regular_bytes(path)
+        if fkey is None or data is None or self.file_key(identity, data) != fkey:
+            return
         try:
-            if fkey is None or self.file_key(identity, path.read_bytes()) != fkey:
-                return
             stored = encode(value)
-        except (OSError, CodecError):
+        except CodecError:
             return
         self._shard(fkey[0])[fkey] = stored
         self.dirty.add(fkey[0])
