@@ -239,6 +239,16 @@ def check(
         bool,
         typer.Option("--user", help="Also check your personal ~/.claude (commands, skills...)."),
     ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Check every file again; read and write no cache.")
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Result cache folder, e.g. .safety-lint-cache (default: in the user cache).",
+        ),
+    ] = None,
 ) -> None:
     """Check commands, skills, agents and core documents against the policy."""
     from .runner import CheckRequest, run_check
@@ -264,6 +274,8 @@ def check(
         step_summary=Path(os.environ["GITHUB_STEP_SUMMARY"])
         if os.environ.get("GITHUB_STEP_SUMMARY")
         else None,
+        cache=not no_cache,
+        cache_dir=cache_dir,
     )
     with _usage():
         outcome = run_check(request, note=lambda line: typer.echo(line, err=True))  # escaped

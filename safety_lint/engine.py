@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from .bundled import bundled_files
 from .check import Selector, check_document, result_for
@@ -15,13 +16,15 @@ from .classify import FileFacts, classify, file_facts, settings, settled
 from .config import Config
 from .delegation import agent_classes, fixpoint
 from .discover import Selection, discover_repository, select_paths
-from .fix import Encoded, FixOutcome, fix_document
 from .fsutil import FileProblem, read_bytes
 from .kinds import table as kinds_table
 from .model import BundledFile, Classification, Document, FileResult, Target, Violation
 from .parse import parse_file, parse_text
 from .patterns import PatternTimeout
 from .rulepack import RulePack
+
+if TYPE_CHECKING:  # --fix only: not imported by a run that does not fix
+    from .fix import FixOutcome
 
 
 @dataclass
@@ -191,8 +194,8 @@ def process(target: Target, work: Work, facts: Facts) -> Outcome:
         spec = kinds_table(work.pack).spec(target.kind)
         if doc.readable and spec is not None and spec.bundled_files:
             doc.bundled = bundled_files(doc, work.config.max_file_size, work.pack)
-        if not doc.readable:
-            cls = Classification(None, None)
+        if not doc.readable or kinds_table(work.pack).checked_as(target.kind) == "document":
+            cls = Classification(None, None)  # a core document has no class and names no agent
             return Outcome(
                 check_document(doc, cls, work.pack, work.selector, facts), cls, set(), None, set()
             )
@@ -269,6 +272,73 @@ def _map(items: list[Target], work: Work, facts: Facts, jobs: int) -> list[Outco
         return list(pool.map(_process_in_worker, items, chunksize=chunk))
 
 
+def _map_cached(
+    targets: list[Target], work: Work, facts: Facts, jobs: int, cache_dir: Path | None
+) -> list[Outcome]:
+    """`_map` of the first pass, with the verdicts of files unchanged since an earlier run
+    taken from the result cache (`resultcache.py`) when `cache_dir` is given."""
+    if cache_dir is None:
+        return _map(targets, work, facts, jobs)
+    from dataclasses import fields
+
+    from .cache import pack_key
+    from .resultcache import ResultCache, run_key
+    from .rulepack import bundled_rules_dir
+
+    rest = {f.name: getattr(work, f.name) for f in fields(work) if f.name != "pack"}
+    folders = [bundled_rules_dir(), *work.config.rule_folders]
+    key = run_key(pack_key(folders), rest, facts)
+    store = ResultCache.open(cache_dir, key, Outcome)
+    if store is None:
+        return _map(targets, work, facts, jobs)
+    inputs = [_inputs(t, work) for t in targets]
+    found = [
+        None if i is None else store.get(t.path, i) for t, i in zip(targets, inputs, strict=True)
+    ]
+    todo = [t for t, o in zip(targets, found, strict=True) if o is None]
+    fresh = iter(_map(todo, work, facts, jobs))
+    out = []
+    for t, i, o in zip(targets, inputs, found, strict=True):
+        if o is None:
+            o = next(fresh)
+            if i is not None and o.doc is None:  # a kept document is checked again: not stored
+                store.put(t.path, i, o)
+        out.append(o)
+    store.save()
+    return out
+
+
+MAX_BUNDLE = 200  # a skill folder with more files than this is not cached
+
+
+def _inputs(target: Target, work: Work) -> object | None:
+    """What a file's verdict is read from besides its own bytes, for the result cache key:
+    the target, and for a kind with bundled files (a skill) every file of its folder, which
+    SKILL.md may name. None: not cached."""
+    identity = replace(target, path=Path())
+    spec = kinds_table(work.pack).spec(target.kind)
+    if spec is None or not spec.bundled_files:
+        return identity
+    import hashlib
+    import os
+
+    from .resultcache import regular_bytes
+
+    digest = hashlib.sha256()
+    count = 0
+    for folder, dirs, names in os.walk(target.path.parent):
+        dirs.sort()
+        for name in sorted(names):
+            count += 1
+            if count > MAX_BUNDLE:
+                return None
+            path = os.path.join(folder, name)
+            digest.update(f"\0{os.path.relpath(path, target.path.parent)}\0".encode())
+            data = regular_bytes(Path(path), work.config.max_file_size + 1)
+            digest.update(b"\0unreadable" if data is None else data)
+    return [identity, digest.hexdigest()]
+
+
 def lint(
     selection: Selection,
     pack: RulePack,
@@ -276,10 +346,12 @@ def lint(
     selector: Selector,
     jobs: int = 1,
     keep_evidence: bool = False,
+    cache_dir: Path | None = None,
 ) -> Run:
     """Check every selected file once, in parallel when asked; then check again, in this
     process, the few files whose verdict depends on the agents they invoke (delegation
-    evidence, the agent they pass ProductionConfirmed to)."""
+    evidence, the agent they pass ProductionConfirmed to). `cache_dir`: the result cache of a
+    `check` run (the pack must be the configuration's, as `runner.prepare` makes it)."""
     work = Work(
         pack,
         config,
@@ -300,7 +372,7 @@ def lint(
     outcomes = dict(
         zip(
             (t.rel for t in selection.targets),
-            _map(list(selection.targets), work, facts, jobs),
+            _map_cached(list(selection.targets), work, facts, jobs, cache_dir),
             strict=True,
         )
     )
@@ -315,7 +387,9 @@ def lint(
         if n in index
     }
     extra = sorted({index[n] for n in invoked if index[n].rel not in wanted}, key=lambda t: t.rel)
-    outcomes.update(zip((t.rel for t in extra), _map(extra, work, facts, jobs), strict=True))
+    outcomes.update(
+        zip((t.rel for t in extra), _map_cached(extra, work, facts, jobs, cache_dir), strict=True)
+    )
     names: dict[str, str] = {}
     for rel, o in sorted(outcomes.items()):
         for name in o.names:
@@ -350,6 +424,8 @@ def lint(
 
 def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[FixOutcome]:
     """What `--fix` would write for each file with a fixable violation (nothing is written)."""
+    from .fix import Encoded, FixOutcome, fix_document
+
     outcomes = []
     targets = {t.rel: t for t in run.selection.targets}
     for result in run.results:

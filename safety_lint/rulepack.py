@@ -586,4 +586,14 @@ def bundled_rules_dir() -> Path:
 
 @lru_cache(maxsize=8)
 def default_pack(extra: tuple[Path, ...] = ()) -> RulePack:
-    return load_pack([bundled_rules_dir(), *extra])
+    """The bundled pack and the team's folders, validated once and then kept in the user
+    cache folder until a pack file or safety-lint itself changes (`cache.py`)."""
+    from .cache import cached_object, pack_key, user_dir
+
+    folders = [bundled_rules_dir(), *extra]
+    return cached_object(
+        user_dir() / "packs",
+        pack_key(folders),
+        lambda: load_pack(folders),
+        lambda found: isinstance(found, RulePack),
+    )
