@@ -1,10 +1,15 @@
 """Score the safety-class classifier against the hand labels of the shared corpus.
 
-    python bench/classify_eval.py [--corpus PATH] [--labels PATH] [--json]
+    python bench/classify_eval.py [--corpus PATH] [--labels PATH] [--first-look] [--json]
 
-Each labelled file is classified in-process the way `safety-lint check` does it: the agents of
-its repository (`<corpus>/<owner>__<repo>`) are classified first, so that delegation evidence
-works, then `classify(doc, pack, config.classes, agent_classes)`.
+Each labelled file is classified in-process the way `safety-lint check` does it: every file of
+its repository (`<corpus>/<owner>__<repo>`) is classified without delegation, then delegation
+is settled as a fixpoint over the files' facts (`safety_lint.delegation`).
+
+`--first-look` scores only the labels of the repositories added last to the corpus (the
+`- owner/name (added ...)` lines of `SOURCES.md`, or `--repos a__b,c__d`): the honest estimate
+of how the classifier does on a repository nobody tuned it on. The report has a table per
+repository besides the totals.
 
 This is a report, not a gate: it exits 0 whether or not the targets are met, and exits 0 with a
 message when the corpus or the labels are absent.
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,18 +28,20 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from safety_lint.classify import classify
-from safety_lint.config import Config, load_config
+from safety_lint.classify import FileFacts, classify, file_facts, settled
+from safety_lint.config import load_config
+from safety_lint.delegation import fixpoint
 from safety_lint.discover import discover_repository
 from safety_lint.model import Classification, Document, Kind, Target
 from safety_lint.parse import parse_file
-from safety_lint.rulepack import RulePack, default_pack
+from safety_lint.rulepack import default_pack
 
 LABELS = ("deployment", "batch", "read-only")
 PREDICTED = ("deployment", "batch", "read-only", "unclassified")
 RISKY = ("deployment", "batch")
 # Targets of the classifier (README, "How files are classified").
-TARGETS = {"caught": 0.95, "read_only_kept": 0.90, "exact": 0.85, "unclassified_share": 0.05}
+# Issue 12: on all shared labels; the first look at new repositories asks for the same catch rate.
+TARGETS = {"caught": 0.97, "read_only_kept": 0.92, "exact": 0.90, "unclassified_share": 0.05}
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
@@ -88,6 +96,7 @@ class Report:
     rules: dict[str, dict[str, int]] = field(default_factory=dict)  # evidence kind -> files hit
     misses: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # labelled paths not in the corpus
+    repositories: dict[str, Scores] = field(default_factory=dict)
 
     @property
     def unclassified_share(self) -> float | None:
@@ -107,6 +116,7 @@ class Report:
             "targets": TARGETS,
             "misses": self.misses,
             "missing": self.missing,
+            "repositories": {k: v.as_dict() for k, v in self.repositories.items()},
         }
 
 
@@ -124,7 +134,11 @@ def _prediction(doc: Document, c: Classification) -> Prediction:
     if not doc.readable:
         reason = "; ".join(d.message for d in doc.diagnostics if d.fatal)
         return Prediction("error", "", [], reason)
-    evidence = [f"line {e.line}: {e.signal} +{e.weight} {e.what} [{e.rule}]" for e in c.evidence]
+    evidence = [
+        f"line {e.line}: {e.signal} {'decides' if e.weight >= 3 else 'weak'} {e.what} [{e.rule}]"
+        + ("" if e.modality == "instructed" else f" ({e.modality})")
+        for e in c.evidence
+    ]
     return Prediction(
         c.cls or "unclassified",
         c.source or "",
@@ -134,36 +148,31 @@ def _prediction(doc: Document, c: Classification) -> Prediction:
     )
 
 
-def agent_classes(
-    agents: Iterable[Document], pack: RulePack, config: Config
-) -> dict[str, str | None]:
-    """Each agent's class without delegation evidence, by every name it answers to (file stem,
-    frontmatter name): what delegating to it means. As `safety_lint.engine` does it."""
-    out: dict[str, str | None] = {}
-    for doc in agents:
-        if doc.readable:
-            cls = classify(doc, pack, config.classes, None).cls
-            for name in (PurePosixPath(doc.target.rel).stem.lower(), doc.name.lower()):
-                out.setdefault(name, cls)
-    return out
-
-
 def classify_repository(root: Path) -> dict[str, Prediction]:
-    """Every command and agent of one repository, keyed by root-relative path."""
+    """Every command and agent of one repository, keyed by root-relative path: each file
+    classified once without delegation, then delegation settled over the facts."""
     pack = default_pack()
     config = load_config(root)
     selection = discover_repository(root, [], config.exclude)
     docs = [parse_file(t, config.max_file_size) for t in selection.targets if t.kind != "document"]
-    classes = agent_classes([d for d in docs if d.target.kind == "agent"], pack, config)
-    out: dict[str, Prediction] = {}
+    base: dict[str, Classification] = {}
+    facts: dict[str, FileFacts | None] = {}
+    names: dict[str, str] = {}
     for doc in docs:
-        c = (
-            classify(doc, pack, config.classes, classes)
-            if doc.readable
-            else Classification(None, None)
-        )
-        out[doc.target.rel] = _prediction(doc, c)
-    return out
+        rel = doc.target.rel
+        if not doc.readable:
+            base[rel], facts[rel] = Classification(None, None), None
+            continue
+        fixed = settled(doc, pack, config.classes)
+        facts[rel] = None if fixed is not None else file_facts(doc, pack)
+        base[rel] = fixed or classify(doc, pack, config.classes, None)
+        if doc.target.kind == "agent":
+            for name in (PurePosixPath(rel).stem.lower(), doc.name.lower()):
+                names.setdefault(name, rel)
+    final = fixpoint(facts, {r: c.cls for r, c in base.items()}, names, pack)
+    return {
+        d.target.rel: _prediction(d, final.get(d.target.rel) or base[d.target.rel]) for d in docs
+    }
 
 
 def classify_corpus(corpus: Path) -> dict[str, Prediction]:
@@ -187,6 +196,18 @@ def _classify_alone(corpus: Path, label: Label) -> Prediction | None:
     doc = parse_file(Target(path, rel, kind), config.max_file_size)
     c = classify(doc, pack, config.classes, {}) if doc.readable else Classification(None, None)
     return _prediction(doc, c)
+
+
+_ADDED = re.compile(r"^- ([\w.-]+)/([\w.-]+) \(added\b", re.M)
+
+
+def added_last(corpus: Path) -> set[str]:
+    """The `<owner>__<repo>` folders SOURCES.md lists as added later (`- owner/name (added`)."""
+    try:
+        text = (corpus / "SOURCES.md").read_text(encoding="utf-8")
+    except OSError:
+        return set()
+    return {f"{owner}__{name}" for owner, name in _ADDED.findall(text)}
 
 
 def _share(hits: int, total: int) -> float | None:
@@ -251,7 +272,11 @@ def evaluate(corpus: Path, labels: Iterable[Label]) -> Report:
         for lab, pred in pairs
         if lab.label != pred.cls
     ]
+    by_repo: dict[str, list[tuple[Label, Prediction]]] = {}
+    for lab, pred in pairs:
+        by_repo.setdefault(lab.path.split("/", 1)[0], []).append((lab, pred))
     return Report(
+        repositories={repo: score(rows) for repo, rows in sorted(by_repo.items())},
         predicted=dict(sorted(Counter(p.cls for p in predictions.values()).items())),
         rules=_rule_hits(predictions, pairs),
         corpus=str(corpus),
@@ -305,6 +330,16 @@ def render(report: Report) -> str:
     )
     spread = ", ".join(f"{k} {v}" for k, v in report.predicted.items())
     out.append(f"whole corpus predicted: {spread}")
+    out += ["", "Per repository:", ""]
+    width = max((len(r) for r in report.repositories), default=10)
+    out.append(f"  {'repository':<{width}}  rows  risky  caught  read-only    kept   exact")
+    for repo, sc in report.repositories.items():
+        risky = sum(sum(sc.matrix.get(lab, {}).values()) for lab in RISKY)
+        ro = sum(sc.matrix.get("read-only", {}).values())
+        out.append(
+            f"  {repo:<{width}}  {sc.rows:>4}  {risky:>5}  {_pct(sc.caught):>6}  {ro:>9}  "
+            f"{_pct(sc.read_only_kept):>6}  {_pct(sc.exact):>6}"
+        )
     if report.errors:
         out.append(f"unreadable files (not classified): {report.errors}")
     out += ["", "Evidence kinds (files they were found in; labelled files by label):", ""]
@@ -330,6 +365,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus folder")
     parser.add_argument("--labels", type=Path, help="labels TSV (default: <corpus>/labels.tsv)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--first-look",
+        action="store_true",
+        help="only the labels of the repositories added last (SOURCES.md, or --repos)",
+    )
+    parser.add_argument("--repos", help="comma-separated <owner>__<repo> folders for --first-look")
     args = parser.parse_args(argv)
     corpus: Path = args.corpus
     labels_path: Path = args.labels or corpus / "labels.tsv"
@@ -339,7 +380,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not labels_path.is_file():
         print(f"labels not found at {labels_path}; nothing to evaluate")
         return 0
-    report = evaluate(corpus, read_labels(labels_path))
+    labels = read_labels(labels_path)
+    if args.first_look:
+        repos = set(args.repos.split(",")) if args.repos else added_last(corpus)
+        if not repos:
+            print(f"no repositories marked '(added' in {corpus / 'SOURCES.md'}; use --repos")
+            return 0
+        labels = [lab for lab in labels if lab.path.split("/", 1)[0] in repos]
+        print(f"first look: {', '.join(sorted(repos))}")
+    report = evaluate(corpus, labels)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:

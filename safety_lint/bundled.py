@@ -10,7 +10,8 @@ import os
 import re
 from pathlib import Path
 
-from .classify import negated, settings
+from . import modality
+from .classify import settings
 from .fsutil import FileProblem, read_bytes
 from .model import BundledFile, Document
 from .rulepack import RulePack
@@ -58,7 +59,11 @@ def bundled_files(
             rel = m.group(1)
             if rel in seen or rel.lower() == "skill.md" or len(seen) >= MAX_FILES:
                 continue
-            if s is not None and block.type == "text" and negated(block.text, m.start(), s):
+            if (
+                s is not None
+                and block.type == "text"
+                and modality.at(block.text, m.start(), s.scope) == "prohibited"
+            ):
                 continue
             text = _read(folder / rel, folder_real, max_bytes)
             if text is None:

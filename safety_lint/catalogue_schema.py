@@ -383,7 +383,24 @@ def read_documents(
     loader: Callable[[Sequence[Mapping[str, object]], Sequence[str]], T],
 ) -> T:
     """The built-in `rules/<key>.yaml`, then every `*.yaml` of `folders` that has a top-level
-    `key`, through `loader`. Loaded fast; loaded again with line numbers if it fails."""
+    `key`, through `loader`. Loaded fast; loaded again with line numbers if it fails. Kept in
+    the user cache folder until a rule file or safety-lint changes (`cache.py`)."""
+    from .cache import cached_object, pack_key, user_dir
+
+    folder = Path(bundled_file(f"{key}.yaml")).parent
+    return cached_object(
+        user_dir() / "packs",
+        f"{key}-{pack_key([folder, *folders])}",
+        lambda: _read_documents(key, folders, loader),
+        lambda found: type(found).__module__.startswith("safety_lint."),
+    )
+
+
+def _read_documents(
+    key: str,
+    folders: Sequence[Path],
+    loader: Callable[[Sequence[Mapping[str, object]], Sequence[str]], T],
+) -> T:
     paths = [bundled_file(f"{key}.yaml")]
     paths += [p for folder in folders for p in sorted(Path(folder).glob("*.yaml"))]
     for with_lines in (False, True):

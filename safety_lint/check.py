@@ -25,6 +25,7 @@ class Selector:
     ignore: frozenset[str] = field(default_factory=frozenset)
     severity: dict[str, Severity] = field(default_factory=dict)
     require_reason: bool = False
+    require_declaration: bool = False  # configuration `require-safety-class: true`
 
     def wants(self, rule: Rule) -> bool:
         keys = {rule.code, rule.name}
@@ -109,6 +110,20 @@ def check_document(
                     1,
                     f"{reason}; declare `safety-class: deployment|batch|read-only` "
                     "in the frontmatter (see `safety-lint classify --explain`)",
+                )
+            )
+        if (
+            selector.require_declaration
+            and doc.target.kind != "document"
+            and "safety-class" not in doc.frontmatter.data
+        ):
+            shown = f" (inferred: {classification.cls})" if classification.cls else ""
+            violations.append(
+                _violation(
+                    _builtin(pack, "safety-class-required"),
+                    max(doc.frontmatter.start_line, 1),
+                    f"the configuration requires `safety-class` in the frontmatter{shown}; "
+                    "`safety-lint classify --write` records the inferred classes",
                 )
             )
         ctx = Context(doc, pack, doc.sections, classification.cls, classification)

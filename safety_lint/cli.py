@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .model import FileResult
 from .formats.report import plain
 from .runner import EXIT_ERROR, EXIT_FINDINGS
 
@@ -236,6 +239,16 @@ def check(
         bool,
         typer.Option("--user", help="Also check your personal ~/.claude (commands, skills...)."),
     ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Check every file again; read and write no cache.")
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Result cache folder, e.g. .safety-lint-cache (default: in the user cache).",
+        ),
+    ] = None,
 ) -> None:
     """Check commands, skills, agents and core documents against the policy."""
     from .runner import CheckRequest, run_check
@@ -261,6 +274,8 @@ def check(
         step_summary=Path(os.environ["GITHUB_STEP_SUMMARY"])
         if os.environ.get("GITHUB_STEP_SUMMARY")
         else None,
+        cache=not no_cache,
+        cache_dir=cache_dir,
     )
     with _usage():
         outcome = run_check(request, note=lambda line: typer.echo(line, err=True))  # escaped
@@ -277,6 +292,14 @@ def classify(
     output_format: Annotated[
         CheckFormat, typer.Option("--format", "--output-format", help="Output format.")
     ] = CheckFormat.text,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="Record each inferred class as `safety-class` in the frontmatter of files "
+            "that declare none (review the diff, then commit).",
+        ),
+    ] = False,
     jobs: JobsOpt = None,
     root: RootOpt = None,
     config_path: ConfigOpt = None,
@@ -302,6 +325,37 @@ def classify(
         typer.echo(report.classification_json(results, classes), nl=False)
     else:
         typer.echo(report.classification_text(results, classes, explain), nl=False)
+    if write:
+        _write_classes(root, run.results, config.max_file_size)
+
+
+def _write_classes(root: Path, results: list[FileResult], max_bytes: int) -> None:
+    """`classify --write`: inferred classes into the frontmatter, atomically, one file at a
+    time; each file read and replaced only inside the root, and only if it did not change."""
+    from .declare import with_declaration
+    from .fix import Encoded
+    from .fsutil import FileProblem, atomic_write, read_bytes
+
+    written = 0
+    for r in results:
+        if r.kind == "document" or r.cls is None or r.class_source not in ("inferred", "tools"):
+            continue
+        path = root / r.path
+        try:
+            data = read_bytes(path, max_bytes, root)
+            encoded = Encoded.of(data)
+            fixed = with_declaration(encoded.decode(data), r.cls)
+            if fixed is None:
+                typer.echo(f"{r.path}: not written: its frontmatter cannot take the key", err=True)
+                continue
+            atomic_write(path, encoded.encode(fixed), root, expected=data)
+        except (OSError, UnicodeDecodeError, FileProblem) as err:
+            typer.echo(f"{r.path}: not written: {err}", err=True)
+            continue
+        written += 1
+    from .runner import _n
+
+    typer.echo(f"wrote safety-class to {_n(written, 'file')}", err=True)
 
 
 @app.command(cls=Command)

@@ -70,6 +70,7 @@ class Config:
     core_documents: list[str] | None = None  # None: the rule pack's list
     severity: dict[str, Severity] = field(default_factory=dict)  # rule code or name -> severity
     require_reason: bool = False
+    require_safety_class: bool = False  # every command and agent declares `safety-class`
     fail_on: Severity = "error"  # "warning": warnings fail the run too
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     rule_folders: list[Path] = field(default_factory=list)
@@ -90,6 +91,7 @@ KEYS = (
     "ignore",
     "severity",
     "require-reason",
+    "require-safety-class",
     "fail-on",
     "core-documents",
     "max-file-size",
@@ -161,6 +163,9 @@ def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = No
     if not isinstance(data.get("require-reason", False), bool):
         raise c.fail("require-reason", "'require-reason' must be true or false")
     config.require_reason = data.get("require-reason", False)
+    if not isinstance(data.get("require-safety-class", False), bool):
+        raise c.fail("require-safety-class", "'require-safety-class' must be true or false")
+    config.require_safety_class = data.get("require-safety-class", False)
     fail_on = data.get("fail-on", "error")
     if not is_severity(fail_on):
         raise c.fail("fail-on", "'fail-on' must be error or warning")
@@ -402,6 +407,7 @@ def effective(config: Config, core_documents: list[str], rule_folders: list[Path
         ("ignore", config.ignore),
         ("severity", config.severity),
         ("require-reason", config.require_reason),
+        ("require-safety-class", config.require_safety_class),
         ("fail-on", config.fail_on),
         ("core-documents", core_documents),
         ("external-agents", config.external_agents),

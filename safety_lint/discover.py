@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
@@ -96,11 +97,32 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+_WALKS: dict[tuple[str, int, str], tuple[dict[str, Target], list[tuple[str, str]]]] | None = None
+
+
+@contextmanager
+def one_walk() -> Iterator[None]:
+    """Inside the block the repository is walked at most once (selecting the files and
+    listing every agent and command of the repository share the walk): one `check` run."""
+    global _WALKS
+    _WALKS = {}
+    try:
+        yield
+    finally:
+        _WALKS = None
+
+
 def _layout(
     root: Path, kinds: KindTable | None, user_home: Path | None
 ) -> tuple[dict[str, Target], list[tuple[str, str]]]:
+    key = (os.path.realpath(root), id(kinds or table()), str(user_home))
+    if _WALKS is not None and key in _WALKS:
+        found, problems = _WALKS[key]
+        return dict(found), list(problems)
     finder = Finder(root, kinds or table(), _walk_markdown)
     finder.run(user_home)
+    if _WALKS is not None:
+        _WALKS[key] = (dict(finder.found), list(finder.problems))
     return finder.found, finder.problems
 
 

@@ -5,22 +5,26 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from .bundled import bundled_files
 from .check import Selector, check_document, result_for
 from .checks.repository import AgentFacts, CommandFacts, Facts, invocations
-from .classify import classify, settings
+from .classify import FileFacts, classify, file_facts, settings, settled
 from .config import Config
+from .delegation import agent_classes, fixpoint
 from .discover import Selection, discover_repository, select_paths
-from .fix import Encoded, FixOutcome, fix_document
 from .fsutil import FileProblem, read_bytes
 from .kinds import table as kinds_table
 from .model import BundledFile, Classification, Document, FileResult, Target, Violation
 from .parse import parse_file, parse_text
 from .patterns import PatternTimeout
 from .rulepack import RulePack
+
+if TYPE_CHECKING:  # --fix only: not imported by a run that does not fix
+    from .fix import FixOutcome
 
 
 @dataclass
@@ -145,8 +149,11 @@ class Outcome:
     result: FileResult
     classification: Classification
     names: set[str]  # an agent's names
-    base_class: str | None  # an agent's class without delegation evidence
+    base_class: str | None  # the class without delegation findings
     invoked: set[str]  # agent names this file invokes
+    class_facts: FileFacts | None = None  # findings, when the class is inferred
+    doc: Document | None = None  # kept when it invokes a known agent: checked again, not re-read
+    full: Classification | None = None  # its classification with evidence, with `doc`
 
 
 @dataclass(frozen=True)
@@ -175,35 +182,60 @@ def _invocation_patterns(pack: RulePack) -> tuple[str, ...]:
     return tuple(patterns)
 
 
-def process(
-    target: Target, work: Work, classes: Mapping[str, str | None] | None, facts: Facts
-) -> Outcome:
-    """Parse, classify and check one file; never raises."""
+def _slim(cls: Classification) -> Classification:
+    return Classification(cls.cls, cls.source, [], cls.decided_by, cls.unclassified_reason)
+
+
+def process(target: Target, work: Work, facts: Facts) -> Outcome:
+    """Parse, classify (without delegation) and check one file; never raises."""
     doc: Document | None = None
     try:
         doc = parse_file(target, work.config.max_file_size, work.root)
         spec = kinds_table(work.pack).spec(target.kind)
         if doc.readable and spec is not None and spec.bundled_files:
             doc.bundled = bundled_files(doc, work.config.max_file_size, work.pack)
-        if not doc.readable:
-            cls = Classification(None, None)
+        if not doc.readable or kinds_table(work.pack).checked_as(target.kind) == "document":
+            cls = Classification(None, None)  # a core document has no class and names no agent
             return Outcome(
                 check_document(doc, cls, work.pack, work.selector, facts), cls, set(), None, set()
             )
-        base = classify(doc, work.pack, work.config.classes, None)
-        cls = base if classes is None else classify(doc, work.pack, work.config.classes, classes)
+        fixed = settled(doc, work.pack, work.config.classes)
+        class_facts = None if fixed is not None else file_facts(doc, work.pack)
+        cls = classify(doc, work.pack, work.config.classes, None) if fixed is None else fixed
         result = check_document(doc, cls, work.pack, work.selector, facts)
-        if not work.keep_evidence:  # memory: a run keeps one outcome per file until the end
-            cls = Classification(cls.cls, cls.source, [], cls.decided_by, cls.unclassified_reason)
         names = _agent_names(doc) if target.kind == "agent" else set()
         invoked = {
             name for name, _ in invocations(doc, work.invocation_patterns, work.invocations_trusted)
         }
-        return Outcome(result, cls, names, base.cls, invoked)
+        keep = bool(invoked & set(facts.agents)) or bool(
+            class_facts and any(n in facts.agents for n, _ in class_facts.invoked)
+        )
+        slim = cls if work.keep_evidence else _slim(cls)  # memory: one outcome per file
+        return Outcome(
+            result,
+            slim,
+            names,
+            cls.cls,
+            invoked,
+            class_facts,
+            doc if keep else None,
+            cls if keep else None,
+        )
     except Exception as err:
         return Outcome(
             internal_error(target, work.pack, err), Classification(None, None), set(), None, set()
         )
+
+
+def recheck(o: Outcome, cls: Classification, work: Work, facts: Facts) -> Outcome:
+    """Check a kept document again with its final class and the agents as they finally are."""
+    assert o.doc is not None
+    try:
+        result = check_document(o.doc, cls, work.pack, work.selector, facts)
+    except Exception as err:
+        result = internal_error(o.doc.target, work.pack, err)
+    slim = cls if work.keep_evidence else _slim(cls)
+    return Outcome(result, slim, o.names, o.base_class, o.invoked, o.class_facts, None, None)
 
 
 _WORK: Work | None = None
@@ -215,20 +247,18 @@ def _init_worker(work: Work, facts: Facts) -> None:
     _WORK, _FACTS = work, facts
 
 
-def _process_in_worker(item: tuple[Target, Mapping[str, str | None] | None]) -> Outcome:
+def _process_in_worker(target: Target) -> Outcome:
     assert _WORK is not None and _FACTS is not None
-    return process(item[0], _WORK, item[1], _FACTS)
+    return process(target, _WORK, _FACTS)
 
 
 PARALLEL_FROM = 48  # fewer files are done faster in one process than by starting workers
 
 
-def _map(
-    items: list[tuple[Target, Mapping[str, str | None] | None]], work: Work, facts: Facts, jobs: int
-) -> list[Outcome]:
+def _map(items: list[Target], work: Work, facts: Facts, jobs: int) -> list[Outcome]:
     """`process` over the items, in order, in `jobs` processes when there are enough items."""
     if jobs <= 1 or len(items) < PARALLEL_FROM:
-        return [process(t, work, classes, facts) for t, classes in items]
+        return [process(t, work, facts) for t in items]
     jobs = min(jobs, len(items) // 8)  # a worker is worth starting for a few files at least
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -242,6 +272,73 @@ def _map(
         return list(pool.map(_process_in_worker, items, chunksize=chunk))
 
 
+def _map_cached(
+    targets: list[Target], work: Work, facts: Facts, jobs: int, cache_dir: Path | None
+) -> list[Outcome]:
+    """`_map` of the first pass, with the verdicts of files unchanged since an earlier run
+    taken from the result cache (`resultcache.py`) when `cache_dir` is given."""
+    if cache_dir is None:
+        return _map(targets, work, facts, jobs)
+    from dataclasses import fields
+
+    from .cache import pack_key
+    from .resultcache import ResultCache, run_key
+    from .rulepack import bundled_rules_dir
+
+    rest = {f.name: getattr(work, f.name) for f in fields(work) if f.name != "pack"}
+    folders = [bundled_rules_dir(), *work.config.rule_folders]
+    key = run_key(pack_key(folders), rest, facts)
+    store = ResultCache.open(cache_dir, key, Outcome)
+    if store is None:
+        return _map(targets, work, facts, jobs)
+    inputs = [_inputs(t, work) for t in targets]
+    found = [
+        None if i is None else store.get(t.path, i) for t, i in zip(targets, inputs, strict=True)
+    ]
+    todo = [t for t, o in zip(targets, found, strict=True) if o is None]
+    fresh = iter(_map(todo, work, facts, jobs))
+    out = []
+    for t, i, o in zip(targets, inputs, found, strict=True):
+        if o is None:
+            o = next(fresh)
+            if i is not None and o.doc is None:  # a kept document is checked again: not stored
+                store.put(t.path, i, o)
+        out.append(o)
+    store.save()
+    return out
+
+
+MAX_BUNDLE = 200  # a skill folder with more files than this is not cached
+
+
+def _inputs(target: Target, work: Work) -> object | None:
+    """What a file's verdict is read from besides its own bytes, for the result cache key:
+    the target, and for a kind with bundled files (a skill) every file of its folder, which
+    SKILL.md may name. None: not cached."""
+    identity = replace(target, path=Path())
+    spec = kinds_table(work.pack).spec(target.kind)
+    if spec is None or not spec.bundled_files:
+        return identity
+    import hashlib
+    import os
+
+    from .resultcache import regular_bytes
+
+    digest = hashlib.sha256()
+    count = 0
+    for folder, dirs, names in os.walk(target.path.parent):
+        dirs.sort()
+        for name in sorted(names):
+            count += 1
+            if count > MAX_BUNDLE:
+                return None
+            path = os.path.join(folder, name)
+            digest.update(f"\0{os.path.relpath(path, target.path.parent)}\0".encode())
+            data = regular_bytes(Path(path), work.config.max_file_size + 1)
+            digest.update(b"\0unreadable" if data is None else data)
+    return [identity, digest.hexdigest()]
+
+
 def lint(
     selection: Selection,
     pack: RulePack,
@@ -249,10 +346,12 @@ def lint(
     selector: Selector,
     jobs: int = 1,
     keep_evidence: bool = False,
+    cache_dir: Path | None = None,
 ) -> Run:
     """Check every selected file once, in parallel when asked; then check again, in this
     process, the few files whose verdict depends on the agents they invoke (delegation
-    evidence, the agent they pass ProductionConfirmed to)."""
+    evidence, the agent they pass ProductionConfirmed to). `cache_dir`: the result cache of a
+    `check` run (the pack must be the configuration's, as `runner.prepare` makes it)."""
     work = Work(
         pack,
         config,
@@ -273,40 +372,50 @@ def lint(
     outcomes = dict(
         zip(
             (t.rel for t in selection.targets),
-            _map([(t, None) for t in selection.targets], work, facts, jobs),
+            _map_cached(list(selection.targets), work, facts, jobs, cache_dir),
             strict=True,
         )
     )
     # The agents the selected files invoke, if they were not selected (a run on some files).
     wanted = {t.rel for t in selection.targets}
     invoked = {n for o in outcomes.values() for n in o.invoked if n in index}
+    invoked |= {
+        n
+        for o in outcomes.values()
+        if o.class_facts
+        for n, _ in o.class_facts.invoked
+        if n in index
+    }
     extra = sorted({index[n] for n in invoked if index[n].rel not in wanted}, key=lambda t: t.rel)
     outcomes.update(
-        zip(
-            (t.rel for t in extra), _map([(t, None) for t in extra], work, facts, jobs), strict=True
-        )
+        zip((t.rel for t in extra), _map_cached(extra, work, facts, jobs, cache_dir), strict=True)
     )
-    classes: dict[str, str | None] = {}
-    for o in outcomes.values():
+    names: dict[str, str] = {}
+    for rel, o in sorted(outcomes.items()):
         for name in o.names:
-            classes.setdefault(name, o.base_class)
+            names.setdefault(name, rel)
+    base = {rel: o.base_class for rel, o in outcomes.items()}
+    final = fixpoint({rel: o.class_facts for rel, o in outcomes.items()}, base, names, pack)
+    current = {rel: final[rel].cls if rel in final else base[rel] for rel in outcomes}
+    classes = agent_classes(current, names)
 
     def learn(o: Outcome) -> None:
         flag = {"flag-true", "flag-false"} <= set(o.result.met)
         for name in o.names:
             if facts.agents.get(name, AgentFacts(o.result.path, None, False)).path == o.result.path:
-                facts.agents[name] = AgentFacts(o.result.path, o.result.cls, flag)
+                facts.agents[name] = AgentFacts(o.result.path, current[o.result.path], flag)
 
     for o in outcomes.values():
         learn(o)
-    # Agents first: a command is judged against the agents as they finally are.
+    # Files that invoke agents are checked again, with their final class, against the agents
+    # as they finally are (agent-flag-target); agents first, as commands depend on them.
     targets = {t.rel: t for t in [*selection.targets, *extra]}
-    known = set(classes)
     kinds = kinds_table(pack)
     for kind in ("agent", "command"):
         for rel, o in sorted(outcomes.items()):
-            if kinds.checked_as(targets[rel].kind) == kind and o.invoked & known:
-                outcomes[rel] = process(targets[rel], work, classes, facts)
+            if kinds.checked_as(targets[rel].kind) == kind and o.doc is not None:
+                cls = final.get(rel) or o.full or o.classification
+                outcomes[rel] = recheck(o, cls, work, facts)
                 learn(outcomes[rel])
     ordered = [outcomes[k].result for k in sorted(outcomes) if k in wanted]
     classifications = {k: o.classification for k, o in outcomes.items() if k in wanted}
@@ -315,6 +424,8 @@ def lint(
 
 def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[FixOutcome]:
     """What `--fix` would write for each file with a fixable violation (nothing is written)."""
+    from .fix import Encoded, FixOutcome, fix_document
+
     outcomes = []
     targets = {t.rel: t for t in run.selection.targets}
     for result in run.results:
@@ -342,8 +453,9 @@ def fix(run: Run, pack: RulePack, config: Config, selector: Selector) -> list[Fi
             cls = classify(again, pack, config.classes, run.agent_classes)
             return check_document(again, cls, pack, selector, run.facts), cls
 
+        found = classify(doc, pack, config.classes, run.agent_classes).evidence
         try:
-            outcomes.append(fix_document(doc, result, text, pack, recheck))
+            outcomes.append(fix_document(doc, result, text, pack, recheck, found))
         except PatternTimeout as err:  # a team pattern on the fixed text: not fixed, say why
             outcomes.append(FixOutcome(result.path, text, None, [], f"fix not applied: {err}"))
     return outcomes

@@ -10,11 +10,12 @@ from __future__ import annotations
 import codecs
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Classification, Document, FileResult, Kind, SafetyClass
+from .decide import mutating_evidence
+from .model import Classification, Document, Evidence, FileResult, Kind, SafetyClass
 from .rulepack import Rule, RulePack
 from .sectionfix import SectionFix
 from .text import lines_with_endings
@@ -148,11 +149,25 @@ def fix_document(
     text: str,
     pack: RulePack,
     recheck: Recheck,
+    evidence: Sequence[Evidence] = (),
 ) -> FixOutcome:
-    """Insert every missing required section of this file, then verify by checking again."""
+    """Insert every missing required section of this file, then verify by checking again.
+
+    Never a claim that may be false: nothing where the class is undecided, and no read-only
+    `Environment Handling` section into a file with any evidence, however weak, that it
+    changes something (`evidence`: the file's classification findings)."""
     missing = [v.requirement for v in result.violations if v.fixable]
     outcome = FixOutcome(result.path, text, None, [])
     if result.status == "error" or not missing or result.cls is None:
+        return outcome
+    risky = mutating_evidence(evidence)
+    if "environment-handling-section" in missing and risky:
+        first = min(risky, key=lambda e: e.line)
+        outcome.problem = (
+            f"fix not applied: the read-only section would claim the file changes nothing, but "
+            f"line {first.line} {first.what}; declare `safety-class` after review, or add the "
+            "section by hand"
+        )
         return outcome
     fixes = []
     for req in missing:

@@ -200,11 +200,13 @@ def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
         for cid, s, e in _found(language.targets, text, words)
         if not any(ms <= s and e <= me for _, ms, me in masks)  # "production-ready code"
     ]
-    # "环境" inside "生产环境" is the target, not an object of its own.
+    # "环境" inside "生产环境" is the target, not an object of its own; "release" inside
+    # "release branch" is a topic word, no object.
     objects = [
         (cid, s, e)
         for cid, s, e in objects
         if not any(ts <= s and e <= te for _, ts, te in targets)
+        and not any(ms <= s and e <= me for _, ms, me in masks)
     ]
     for language, verbs in found:
         for verb, start, end in verbs:

@@ -140,6 +140,9 @@ class Evidence:
     weight: int
     what: str  # human explanation
     rule: str  # evidence id in the rule pack
+    # See `safety_lint.modality`: only instructed and conditional evidence decides a class.
+    modality: str = "instructed"
+    layer: str = ""  # action | statement | scope | section | delegation | declared
 
     def describe(self) -> str:
         return f"{self.line}: {self.what}"

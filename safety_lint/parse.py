@@ -93,8 +93,9 @@ def load_yaml_mapping(source: str) -> tuple[Any, str | None, int | None]:
 
     from . import safeyaml
 
+    yaml = _safe_yaml()
     try:
-        return safeyaml.load(_safe_yaml(), source), None, None
+        return safeyaml.load(yaml, source), None, None
     except safeyaml.YamlLimit as err:
         return None, str(err), err.line
     except YAMLError as err:
@@ -102,6 +103,11 @@ def load_yaml_mapping(source: str) -> tuple[Any, str | None, int | None]:
         return None, problem, line
     except (ValueError, TypeError, RecursionError) as err:  # odd scalars, deep nesting
         return None, f"{type(err).__name__}: {err}", None
+    finally:
+        # ruamel.yaml keeps a DocInfo per document a YAML object loaded: memory per file.
+        infos = getattr(yaml, "doc_infos", None)
+        if isinstance(infos, list):
+            infos.clear()
 
 
 def _lenient(lines: list[str]) -> dict[str, object] | None:

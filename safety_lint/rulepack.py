@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import bundled_rules_path
+from . import bundled_rules_path, classification_pack
 from .model import (
     CLASSES,
     KINDS,
@@ -41,6 +41,7 @@ CHECK_KINDS = (
     "repository",
     "allowed-tools",
     "confirmation-reachable",
+    "class-contradicted",
 )
 # Kinds whose options are free-form data checked by the check itself.
 DATA_OPTION_KINDS = (
@@ -122,6 +123,7 @@ class RulePack:
     concepts: dict[str, dict[str, Any]] = field(default_factory=dict)  # see concepts.py
     negation: dict[str, list[str]] = field(default_factory=dict)
     classification_trusted: bool = True  # no team rule file changed `classification`
+    folders: tuple[Path, ...] = ()  # the team's rule folders: catalogue and lexicons are read there
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -446,6 +448,7 @@ def check_concepts(pack: RulePack) -> None:
 def load_pack(folders: Iterable[Path]) -> RulePack:
     """Merge every `*.yaml` of the folders, in order (later folders add rules). A pack that
     fails validation is loaded again with line numbers, so the error names file and line."""
+    folders = list(folders)
     bundled = bundled_rules_dir()
     files = [
         (p, folder, folder == bundled) for folder in folders for p in sorted(folder.glob("*.yaml"))
@@ -453,9 +456,11 @@ def load_pack(folders: Iterable[Path]) -> RulePack:
     if not files:
         raise RulePackError("no rule files found (rules/*.yaml)")
     try:
-        return _load_pack(files, with_lines=False)
+        pack = _load_pack(files, with_lines=False)
     except RulePackError:
-        return _load_pack(files, with_lines=True)
+        pack = _load_pack(files, with_lines=True)
+    pack.folders = tuple(f for f in folders if f.resolve() != bundled.resolve())
+    return pack
 
 
 def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePack:
@@ -492,8 +497,8 @@ def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePa
         if "core-documents" in data:
             core.extend(r.strings(data, "core-documents"))
         required.extend(r.strings(data, "required-core-documents"))
-        if "classification" in data:
-            classification.update(_plain(data["classification"]))
+        if "classification" in data:  # validated, and merged by id: never replaced whole
+            classification_pack.merge(classification, data["classification"], r, _plain)
             classification_trusted = classification_trusted and r.trusted
         if "status" in data:
             status.update(_plain(data["status"]))
@@ -580,4 +585,14 @@ def bundled_rules_dir() -> Path:
 
 @lru_cache(maxsize=8)
 def default_pack(extra: tuple[Path, ...] = ()) -> RulePack:
-    return load_pack([bundled_rules_dir(), *extra])
+    """The bundled pack and the team's folders, validated once and then kept in the user
+    cache folder until a pack file or safety-lint itself changes (`cache.py`)."""
+    from .cache import cached_object, pack_key, user_dir
+
+    folders = [bundled_rules_dir(), *extra]
+    return cached_object(
+        user_dir() / "packs",
+        pack_key(folders),
+        lambda: load_pack(folders),
+        lambda found: isinstance(found, RulePack),
+    )

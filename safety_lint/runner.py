@@ -160,7 +160,7 @@ def make_selector(
         code(k, "ignore") for k in config.ignore
     )
     severity = {code(k, "severity"): v for k, v in config.severity.items()}
-    return Selector(chosen, ignored, severity, config.require_reason)
+    return Selector(chosen, ignored, severity, config.require_reason, config.require_safety_class)
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,8 @@ class CheckRequest:
     github_actions: bool = False
     step_summary: Path | None = None  # $GITHUB_STEP_SUMMARY
     cwd: Path | None = None
+    cache: bool = True  # the result cache (`--no-cache`: off)
+    cache_dir: Path | None = None  # default: in the user cache folder, one per repository
 
 
 @dataclass
@@ -279,11 +281,22 @@ def failing(results: Sequence[FileResult]) -> bool:
     return any(r.status != "pass" for r in results)
 
 
+def _cache_dir(request: CheckRequest, root: Path) -> Path | None:
+    """Where the result cache is, or None when it is off (`--no-cache`, SAFETY_LINT_NO_CACHE).
+    By default in the user cache folder, one per repository: a check writes nothing into the
+    repository unless asked (`--cache-dir .safety-lint-cache` keeps it there, like ruff's)."""
+    from .cache import disabled
+    from .resultcache import default_folder
+
+    if not request.cache or disabled():
+        return None
+    return request.cache_dir or default_folder(root)
+
+
 def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) -> CheckOutcome:
     """`safety-lint check`: notes go to `note` as they happen (and to the outcome's stderr);
     UsageError for anything that makes the command exit 2."""
-    from .baseline import BaselineError, apply, dump, load
-    from .discover import GitError, changed_files
+    from .discover import GitError, changed_files, one_walk
     from .engine import lint
     from .engine import select as select_files
     from .formats import render
@@ -321,14 +334,16 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
         for line in adoption_notes(setup):
             say(line)
     changed = request.changed_since is not None
-    selection = select_files(root, paths, pack, config, changed, request.user_home)
+    with one_walk():  # selecting the files and listing the repository share one walk
+        selection = select_files(root, paths, pack, config, changed, request.user_home)
+        cache_dir = _cache_dir(request, root)
+        run = lint(selection, pack, config, selector, request.jobs, cache_dir=cache_dir)
     for path, message in selection.problems:
         say(f"{path}: {message}")
     if paths and not selection.targets:
         # Named files, none of them ours: say so rather than "0 files checked".
         for rel in sorted(set(selection.skipped)):
             say(f"{rel}: not a command, agent, skill or core document; not checked")
-    run = lint(selection, pack, config, selector, request.jobs)
     if request.fix or request.diff:
         fixed = _fix(run, pack, config, selector, request, say, outcome)
         if request.diff:
@@ -339,11 +354,15 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
     results, _, _ = _views(run.results, root, cwd)
     outcome.results = results
     if request.write_baseline is not None:
+        from .baseline import dump
+
         _write(request.write_baseline, dump(results).encode("utf-8"))
         count = sum(len(r.violations) for r in results)
         say(f"wrote {count} violations to baseline {request.write_baseline}")
         return outcome
     if request.baseline is not None:
+        from .baseline import BaselineError, apply, load
+
         try:
             results, hidden = apply(results, load(request.baseline), pack)
         except BaselineError as err:
@@ -435,7 +454,8 @@ def _fix(
             continue
         fixed += len(o.fixed_rules)
         files += 1
-    again = lint(run.selection, pack, config, selector, request.jobs)
+    cache_dir = _cache_dir(request, run.selection.root)
+    again = lint(run.selection, pack, config, selector, request.jobs, cache_dir=cache_dir)
     remaining = sum(len(r.violations) for r in again.results)
     skipped = len(done) - files
     left = f" ({_n(skipped, 'file')} not written, see above)" if skipped else ""

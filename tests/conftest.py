@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from safety_lint.check import Selector
 from safety_lint.config import Config, load_config
 from safety_lint.engine import Run, lint, select
 from safety_lint.rulepack import RulePack, default_pack
+
+# The rule pack and result caches of the test run (and of the processes it starts) go to a
+# folder of their own, never to the developer's ~/.cache.
+os.environ.setdefault("SAFETY_LINT_CACHE_DIR", tempfile.mkdtemp(prefix="safety-lint-test-cache-"))
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT / "fixtures"

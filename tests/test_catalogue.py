@@ -206,6 +206,8 @@ FAMILIES = [
         "oci compute instance list",
     ),
     ("cloud-api-clis", "hcloud server delete web-1", "hcloud server list"),
+    ("google-workspace", "gws gmail +send --to a@example.com", "gws gmail users messages list"),
+    ("cloud-api-clis", "aliyun rds UpgradeDBInstanceEngineVersion", "aliyun upgrade"),
     ("object-storage", "s3cmd del s3://bucket/x", "s3cmd ls s3://bucket"),
     ("secrets-and-config", "vault kv put secret/app key=value", "vault kv get secret/app"),
     ("secrets-and-config", "etcdctl del /config/x", "etcdctl get /config/x"),

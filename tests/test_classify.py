@@ -94,7 +94,13 @@ def test_topic_words_alone_decide_nothing() -> None:
 def test_weak_and_contradictory_evidence_is_unclassified() -> None:
     weak = decide(COMMAND, "# C\n\n1. Run the data load for the reports.\n")
     assert weak.cls is None and "weak evidence" in weak.unclassified_reason
+    said = decide(COMMAND, "# C\n\nThis command is read-only.\n\n1. Deploy the service.\n")
+    assert said.cls is None and "contradictory" in said.unclassified_reason
+
+
+def test_a_command_it_runs_outweighs_a_read_only_statement() -> None:
+    """The decision table: what the file runs is concrete; a claim about itself is not."""
     both = decide(
         COMMAND, "# C\n\nThis command is read-only.\n\n```bash\nkubectl apply -f x\n```\n"
     )
-    assert both.cls is None and "contradictory" in both.unclassified_reason
+    assert both.cls == "deployment" and "line 6" in both.decided_by

@@ -174,7 +174,7 @@ def test_classify_lists_class_and_source(repo: Path) -> None:
 def test_classify_explain_and_json(repo: Path) -> None:
     result = runner.invoke(app, ["classify", "--explain", str(repo)])
     assert (
-        "line 3: deployment +3  argument-hint: accepts an `--environment` parameter"
+        "line 3: deployment decides argument-hint: accepts an `--environment` parameter"
         in result.stdout
     )
     data = json.loads(runner.invoke(app, ["classify", "--format", "json", str(repo)]).stdout)

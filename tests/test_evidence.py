@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from safety_lint.classify import classify, gather
+from safety_lint.modality import COUNTED
 from safety_lint.model import Classification, Evidence, Target
 from safety_lint.parse import parse_text
 from safety_lint.rulepack import default_pack
@@ -27,7 +28,9 @@ def _doc(text: str, rel: str):  # type: ignore[no-untyped-def]
 
 
 def evidence(text: str, rel: str = COMMAND) -> dict[str, Evidence]:
-    return {e.rule: e for e in gather(_doc(text, rel), default_pack())}
+    """The findings that count (instructed or conditional), by kind."""
+    found = gather(_doc(text, rel), default_pack())
+    return {e.rule: e for e in found if e.modality in COUNTED}
 
 
 def decide(text: str, rel: str = COMMAND, agents=None) -> Classification:  # type: ignore[no-untyped-def]
@@ -300,25 +303,28 @@ def test_live_change_safeguard_and_remote_shell_are_weak() -> None:
     assert c.cls is None and [e.rule for e in c.evidence] == ["remote-shell"]
 
 
-def test_two_weak_signals_decide() -> None:
+def test_weak_signals_do_not_add_up() -> None:
+    """A decision table, not summed weights: two weak findings are still only weak."""
     text = (
         "---\ndescription: Use when deploying Azure infrastructure\n---\n# A\n\n"
         "- Plan the change window with the owners\n"
     )
-    assert decide(text, AGENT).cls == "deployment"
+    c = decide(text, AGENT)
+    assert c.cls is None and "weak evidence" in c.unclassified_reason
 
 
 # --- batch ----------------------------------------------------------------------------------
 
 
 def test_batch_signals() -> None:
-    assert found('# C\n\n```bash\ntool sync --repos "org/a,org/b"\n```\n', "batch-all-flag")
+    assert found('# C\n\n```bash\nhelm upgrade --repos "org/a,org/b"\n```\n', "scope-all") == 4
     assert found("---\nargument-hint: '[--all]'\n---\n", "batch-all-flag") == 2
     for one in (
         "aws elbv2 modify-target-group --targets Id=i-1",
         "kubectl get pods --all-namespaces",
+        "kubectl wait --for=condition=ready pod --all",
     ):
-        assert "batch-all-flag" not in evidence(bash(one)), one
+        assert "scope-all" not in evidence(bash(one)), one
     assert found("# C\n\nUpdates several services in one run.\n", "batch-several-targets") == 3
     assert "batch-several-targets" not in evidence("# C\n\nEnable Defender for all services.\n")
 

@@ -68,7 +68,8 @@ def kind_of(info: str, body: str) -> str | None:
             return "pre-commit"
         if "jobs" in keys:
             return "workflow"
-        if keys & {"rules", "words", "concepts", "negation"} and keys <= set(TOP_KEYS):
+        pack_keys = {"rules", "words", "concepts", "negation", "classification"}
+        if keys & pack_keys and keys <= set(TOP_KEYS):
             return "rule pack"  # rules, or phrasings a team adds to the bundled concepts
         if keys and keys <= {"catalogue", "lexicons"}:
             return "catalogue pack"

@@ -850,7 +850,7 @@ def test_bundled_patterns_are_linear_on_hostile_text() -> None:
     count, worst, pattern = p.stdout.split(" ", 2)
     # The walk found the pack's patterns. The statement concepts are not among them: they only
     # ever see one sentence or list item, capped at 600 characters (see units.py).
-    assert int(count) > 50
+    assert int(count) > 40
     assert float(worst) < 2.0, f"{pattern} took {worst} s on 20,000 characters"
 
 

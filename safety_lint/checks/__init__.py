@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ..rulepack import Applies, Rule
 from . import (
+    declared,
     exists,
     first_section,
     frontmatter,
@@ -31,6 +32,7 @@ REGISTRY: dict[str, CheckFunction] = {
     "confirm-before-mutation": order.check,
     "allowed-tools": tools.check,
     "confirmation-reachable": reachable.check,
+    "class-contradicted": declared.check,
 }
 
 __all__ = ["REGISTRY", "CheckResult", "Context", "Finding"]

@@ -1,11 +1,15 @@
 """Kind `confirm-before-mutation`: the protocol comes before the first step that changes an
-environment (spec §8). Mutating steps are the classifier's evidence of that kind."""
+environment (spec §8).
+
+The steps are the classifier's instructed findings that change something: every finding of the
+action layer (a command it runs) and the step kinds the rule lists. Frontmatter (`description`,
+`argument-hint`) and the descriptions of parameters are not steps: the frontmatter lies above
+the body, and parameter sections give their text the `described` modality.
+"""
 
 from __future__ import annotations
 
-import re
-
-from ..patterns import compile_pattern
+from ..modality import COUNTED
 from ..rulepack import Applies, Rule
 from ..sections import find_section
 from .base import CheckResult, Context, Finding
@@ -23,22 +27,15 @@ def check(rule: Rule, where: Applies, ctx: Context) -> CheckResult:
         return None  # the section rule reports the missing protocol
     first_protocol = min(protocol)
     kinds = set(rule.options["evidence"])
-    # A parameter's description ("--apply: deploy the stack") is not a step the model takes.
-    skip = compile_pattern(
-        rule.options.get("not-steps-in", "$^"), re.IGNORECASE, rule.trusted, rule.source
-    )
-    described = [
-        (s.line, s.blocks[-1].end_line if s.blocks else s.line)
-        for s in ctx.sections
-        if skip.search(s.heading.text)
-    ]
+    layers = set(rule.options.get("layers", ()))
     steps = sorted(
         (
             e
             for e in ctx.classification.evidence
-            if e.rule in kinds
-            and e.line < first_protocol
-            and not any(a <= e.line <= b for a, b in described)
+            if (e.rule in kinds or e.layer in layers)
+            and e.modality in COUNTED
+            and e.signal in ("deployment", "batch")
+            and ctx.doc.body_start <= e.line < first_protocol
         ),
         key=lambda e: e.line,
     )

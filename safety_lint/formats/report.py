@@ -135,7 +135,11 @@ def classification_text(
             out.extend(f"  {v.rule} {v.message}" for v in r.violations)
         else:
             for e in c.evidence:
-                out.append(f"  line {e.line}: {e.signal:<10} +{e.weight:<2} {e.what}  [{e.rule}]")
+                strength = "decides" if e.weight >= 3 else "weak" if e.weight else ""
+                where = ", ".join(x for x in (e.layer, e.modality) if x)
+                out.append(
+                    f"  line {e.line}: {e.signal:<10} {strength:<7} {e.what}  [{e.rule}] ({where})"
+                )
             if not c.evidence:
                 out.append("  no evidence that it changes any environment")
             out.append(f"  decided by: {c.decided_by or c.unclassified_reason}")
