@@ -73,3 +73,25 @@ def test_no_evidence_kind_is_skipped_where_its_pattern_matches() -> None:
             for k in s.by_source.get(src.kind, ()):
                 if k.pattern.search(src.text):
                     assert may_match(k.literals, folded), (k.id, path, src.text[:80])
+
+
+def test_no_concept_phrase_is_skipped_where_it_matches() -> None:
+    from safety_lint.concepts import lexicon
+
+    pack = default_pack()
+    lex = lexicon(pack)
+    phrases = [
+        (c.literals[n], src) for c in lex.concepts.values() for n, (src, _) in enumerate(c.sources)
+    ]
+    assert sum(lits is not None for lits, _ in phrases) > len(phrases) * 0.9
+    texts = [
+        line
+        for path in sorted(FIXTURES.rglob("*.md"))
+        for line in path.read_text(errors="replace").splitlines()
+        if line.strip()
+    ]
+    for text in texts:
+        folded = text.casefold()
+        for lits, src in phrases:
+            if re.search(src, text, re.IGNORECASE):
+                assert may_match(lits, folded), (src, text)
