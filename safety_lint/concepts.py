@@ -294,7 +294,10 @@ def _chain(text: str, spans: list[tuple[int, int]], at: int, neg: Negation) -> i
 def _occurrences(concept: Concept, neg: Negation, text: str) -> tuple[tuple[int, bool], ...]:
     """(clause start, affirms the concept) for every occurrence of a phrase or an opposite."""
     folded = text.casefold()
-    if not may_match(concept.any_literals, folded) or concept.any.search(text) is None:
+    if concept.any_literals is not None:
+        if not may_match(concept.any_literals, folded):
+            return ()
+    elif concept.any.search(text) is None:  # no prefilter: one pass over every phrase at once
         return ()
     cuts = clause_cuts(text)
     found = []
