@@ -25,6 +25,7 @@ from .lexicon import Lexicons, default_lexicons, lexicons_for
 from .modality import COUNTED as COUNTED_MODALITIES
 from .model import CLASSES, Classification, Document, Evidence, SafetyClass, Section, is_class
 from .patterns import compile_pattern
+from .prefilter import Literals, may_match, required
 from .rulepack import RulePack
 from .sections import find_section
 from .sources import Runnable, Source, body_sources, commands_only, frontmatter_sources
@@ -42,6 +43,7 @@ class EvidenceKind:
     kinds: tuple[str, ...]
     sources: tuple[str, ...]
     pattern: re.Pattern[str]
+    literals: Literals | None = None  # one of them is in every match (prefilter.py)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def settings(pack: RulePack) -> Settings:
             tuple(e["kinds"]),
             tuple(e["in"]),
             comp(e["pattern"], re.MULTILINE),
+            required(_expand(e["pattern"], fragments), re.IGNORECASE | re.MULTILINE),
         )
         for e in raw["evidence"]
     )
@@ -215,10 +218,16 @@ def _source_evidence(sources: Sequence[Source], s: Settings, kind_of_file: str) 
     found: dict[tuple[str, bool], Evidence] = {}  # (kind, counts) -> its first finding
     for src in sources:
         ends: list[int] | None = None
+        folded: str | None = None  # the text case-folded once, for the literal prefilters
         where = f"{src.kind}: " if src.kind in ("description", "argument-hint") else ""
         for kind in s.by_source.get(src.kind, ()):
             if (kind.id, True) in found or kind_of_file not in kind.kinds:
                 continue
+            if kind.literals is not None:
+                if folded is None:
+                    folded = src.text.casefold()
+                if not may_match(kind.literals, folded):
+                    continue
             if src.modality not in COUNTED_MODALITIES and (kind.id, False) in found:
                 continue
             for match in kind.pattern.finditer(src.text):

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
+from .prefilter import may_match
 from .units import Unit
 
 _WORD = re.compile(r"[\w'-]+")
@@ -56,12 +57,48 @@ class ConceptError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Concept:
+    """A concept's phrases as regular-expression sources, compiled the first time a unit is
+    judged against it: a run compiles only the concepts of the rules its files meet (the
+    pack has hundreds of phrases; compiling them all was most of a one-file run)."""
+
     name: str
     means: str
     phrases: tuple[str, ...]
     opposites: tuple[str, ...]
-    compiled: tuple[tuple[re.Pattern[str], bool], ...]  # (pattern, is an opposite)
-    any: re.Pattern[str]  # every phrase and opposite at once: most units hold none of them
+    sources: tuple[tuple[str, bool], ...]  # (regular expression, is an opposite)
+    # Per source, the literals one of which every match holds (prefilter.py), or None.
+    literals: tuple[frozenset[str] | None, ...] = ()
+
+    @cached_property
+    def compiled(self) -> tuple[tuple[re.Pattern[str], bool], ...]:
+        return tuple((_rx(src), opposite) for src, opposite in self.sources)
+
+    @cached_property
+    def any(self) -> re.Pattern[str]:
+        """Every phrase and opposite at once: most units hold none of them."""
+        joined = "|".join(re.sub(r"\(\?P<gap\d+>", "(?:", src) for src, _ in self.sources)
+        return re.compile(joined, re.IGNORECASE)
+
+    @cached_property
+    def any_literals(self) -> frozenset[str] | None:
+        if len(self.literals) != len(self.sources) or None in self.literals:
+            return None
+        return frozenset().union(*(x for x in self.literals if x is not None))
+
+
+@cache
+def _rx(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.IGNORECASE)
+
+
+def source_literals(lex: Lexicon) -> dict[str, frozenset[str] | None]:
+    """The prefilter of every phrase source of the concepts (worked out once, when the pack is
+    loaded, and kept with it in the pack cache: deriving it parses every phrase)."""
+    from .prefilter import required
+
+    return {
+        src: required(src, re.IGNORECASE) for c in lex.concepts.values() for src, _ in c.sources
+    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,7 +158,7 @@ def _spaces(regex: str) -> str:
     return "".join(out)
 
 
-def compile_phrase(phrase: str, words: dict[str, list[str]]) -> re.Pattern[str]:
+def phrase_source(phrase: str, words: dict[str, list[str]]) -> str:
     """`{list}` is any entry of a word list, ` ... ` a gap of a few words in the same sentence,
     a space matches a space or a hyphen; the rest is a case-insensitive regular expression."""
     pieces = []
@@ -129,14 +166,24 @@ def compile_phrase(phrase: str, words: dict[str, list[str]]) -> re.Pattern[str]:
         if n:
             pieces.append(rf"(?P<gap{n}>[^\w-](?:[^;]{{0,{_GAP_CHARS}}}?[^\w-])?)")
         pieces.append(_spaces(_expand(piece.strip(), words)))
+    return r"(?<![\w-])" + "".join(pieces) + r"(?![\w-])"
+
+
+def compile_phrase(phrase: str, words: dict[str, list[str]]) -> re.Pattern[str]:
     try:
-        return re.compile(r"(?<![\w-])" + "".join(pieces) + r"(?![\w-])", re.IGNORECASE)
+        return re.compile(phrase_source(phrase, words), re.IGNORECASE)
     except re.error as err:
         raise ConceptError(f"bad phrase {phrase!r}: {err}") from None
 
 
-def build(words: dict[str, list[str]], raw: dict[str, Any], negation: dict[str, Any]) -> Lexicon:
-    """Compile the pack's concepts; a problem raises ConceptError naming the concept."""
+def build(
+    words: dict[str, list[str]],
+    raw: dict[str, Any],
+    negation: dict[str, Any],
+    validate: bool = False,
+) -> Lexicon:
+    """The pack's concepts; with `validate`, every phrase is compiled now and a problem raises
+    ConceptError naming the concept (else phrases compile when first used)."""
     concepts = {}
     for name, spec in raw.items():
         try:
@@ -144,20 +191,15 @@ def build(words: dict[str, list[str]], raw: dict[str, Any], negation: dict[str, 
             opposites = tuple(spec.get("opposites") or ())
             if not phrases:
                 raise ConceptError("has no phrases")
-            compiled = tuple((compile_phrase(p, words), False) for p in phrases) + tuple(
-                (compile_phrase(p, words), True) for p in opposites
+            if validate:
+                for p in (*phrases, *opposites):
+                    compile_phrase(p, words)
+            sources = tuple((phrase_source(p, words), False) for p in phrases) + tuple(
+                (phrase_source(p, words), True) for p in opposites
             )
         except ConceptError as err:
             raise ConceptError(f"concept '{name}': {err}") from None
-        joined = "|".join(re.sub(r"\(\?P<gap\d+>", "(?:", p.pattern) for p, _ in compiled)
-        concepts[name] = Concept(
-            name,
-            str(spec.get("means") or name),
-            phrases,
-            opposites,
-            compiled,
-            re.compile(joined, re.IGNORECASE),
-        )
+        concepts[name] = Concept(name, str(spec.get("means") or name), phrases, opposites, sources)
     try:
         before = compile_phrase(_alternation(negation.get("before") or ["$^"]), words)
         after = re.compile(
@@ -251,11 +293,18 @@ def _chain(text: str, spans: list[tuple[int, int]], at: int, neg: Negation) -> i
 @lru_cache(maxsize=16384)
 def _occurrences(concept: Concept, neg: Negation, text: str) -> tuple[tuple[int, bool], ...]:
     """(clause start, affirms the concept) for every occurrence of a phrase or an opposite."""
-    if concept.any.search(text) is None:
+    folded = text.casefold()
+    if concept.any_literals is not None:
+        if not may_match(concept.any_literals, folded):
+            return ()
+    elif concept.any.search(text) is None:  # no prefilter: one pass over every phrase at once
         return ()
     cuts = clause_cuts(text)
     found = []
-    for pattern, opposite in concept.compiled:
+    for n, (src, opposite) in enumerate(concept.sources):
+        if n < len(concept.literals) and not may_match(concept.literals[n], folded):
+            continue  # no literal this phrase needs is in the text: it cannot match
+        pattern = _rx(src)
         pos, count = 0, 0
         # A sentence says a thing a few times at most; the cap bounds hostile repetitive text.
         while count < _MAX_HITS and (m := pattern.search(text, pos)) is not None:
@@ -373,8 +422,13 @@ def judge(lex: Lexicon, refs: Sequence[str], unit: Unit) -> Judgement:
 
 @lru_cache(maxsize=8)
 def lexicon(pack: Any) -> Lexicon:
-    """The pack's concepts, compiled once per pack."""
-    return build(pack.words, pack.concepts, pack.negation)
+    """The pack's concepts, compiled once per pack (phrases when first needed)."""
+    lex = build(pack.words, pack.concepts, pack.negation)
+    known: dict[str, frozenset[str] | None] = getattr(pack, "concept_literals", {}) or {}
+    for name, c in lex.concepts.items():
+        if all(src in known for src, _ in c.sources):
+            lex.concepts[name] = replace(c, literals=tuple(known[src] for src, _ in c.sources))
+    return lex
 
 
 # --- the rule pack's concepts: merged from every pack, checked once ------------------------
@@ -411,7 +465,7 @@ def check_pack(pack: Any) -> None:
     from .rulepack import RulePackError
 
     try:
-        lex = lexicon(pack)
+        lex = build(pack.words, pack.concepts, pack.negation, validate=True)
     except ConceptError as err:
         raise RulePackError(f"rule pack: {err}") from None
     for rule in pack.rules:

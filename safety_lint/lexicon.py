@@ -58,6 +58,7 @@ class _Category:
     spaced: bool
     phrases: tuple[tuple[str, str, str], ...]  # (id, regular expression, key)
     index: Mapping[str, tuple[int, ...]]  # key -> phrase numbers (spaced languages)
+    ascii: bool = True  # some phrase starts with ASCII: an ASCII text may hold one
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,12 @@ def compile_category(entries: Mapping[str, Sequence[str]], spaced: bool) -> _Cat
                 continue
             phrases.append((cid, _phrase(entry, spaced), key))
             index.setdefault(key, []).append(len(phrases) - 1)
-    return _Category(spaced, tuple(phrases), {k: tuple(v) for k, v in index.items()})
+    return _Category(
+        spaced,
+        tuple(phrases),
+        {k: tuple(v) for k, v in index.items()},
+        any(key.isascii() for key in index),
+    )
 
 
 @cache
@@ -127,32 +133,41 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-def _words(text: str) -> list[tuple[int, tuple[str, ...]]]:
-    """Each word's start and its first 1..KEY letters (lower-case), the keys of the index:
-    computed once per text, shared by every language and category."""
-    out = []
+Words = Mapping[str, list[int]]  # index key -> the starts of the words that have it
+
+
+@lru_cache(maxsize=64)  # the steps and the gates of one sentence are looked for in turn
+def _words(text: str) -> Words:
+    """For each key of the index (a word's first 1..KEY letters, lower-case), the starts of the
+    words that have it: computed once per text, shared by every language and category."""
+    out: dict[str, list[int]] = {}
     for word in _WORD.finditer(text):
         lowered = word.group(0)[:KEY].lower()
-        out.append((word.start(), tuple(lowered[:size] for size in range(1, len(lowered) + 1))))
+        for size in range(1, len(lowered) + 1):
+            out.setdefault(lowered[:size], []).append(word.start())
     return out
 
 
 def _found(
-    category: _Category, text: str, words: list[tuple[int, tuple[str, ...]]] | None = None
+    category: _Category, text: str, words: Words | None = None
 ) -> list[tuple[str, int, int]]:
     """(id, start, end) of each phrase found; at one place the longest phrase wins and
     matches do not overlap."""
     hits: list[tuple[int, int, str]] = []
     if category.spaced:
         index = category.index
-        for start, keys in _words(text) if words is None else words:
-            numbers = {n for key in keys for n in index.get(key, ())}
-            for n in numbers:
+        words = _words(text) if words is None else words
+        # Only the keys both have: most texts share none with a category (no loop at all).
+        for key in index.keys() & words.keys():
+            starts = words[key]
+            for n in index[key]:
                 cid, pattern, _ = category.phrases[n]
-                match = _compiled(pattern).match(text, start)
-                if match:
-                    hits.append((match.start(), match.end(), cid))
-    else:
+                rx = _compiled(pattern)
+                for start in starts:
+                    match = rx.match(text, start)
+                    if match:
+                        hits.append((match.start(), match.end(), cid))
+    elif category.ascii or not text.isascii():
         lowered = text.lower()
         for cid, pattern, key in category.phrases:
             if key in lowered:
@@ -244,7 +259,7 @@ def _dedupe(matches: list[StepMatch]) -> list[StepMatch]:
 def match_gates(sentence: str, lexicons: Lexicons) -> list[GateMatch]:
     """Phrases that describe a confirmation gate before state changes."""
     text = sentence[:MAX_CHARS]
-    out = []
+    out: list[GateMatch] = []
     words = _words(text)
     for language in lexicons.languages:
         for _, start, end in _found(language.gates, text, words):

@@ -124,6 +124,9 @@ class RulePack:
     negation: dict[str, list[str]] = field(default_factory=dict)
     classification_trusted: bool = True  # no team rule file changed `classification`
     folders: tuple[Path, ...] = ()  # the team's rule folders: catalogue and lexicons are read there
+    # The literal prefilter of each concept phrase (concepts.source_literals), kept in the
+    # pack cache so that a run does not parse every phrase to find it.
+    concept_literals: dict[str, frozenset[str] | None] = field(default_factory=dict)
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -543,6 +546,9 @@ def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePa
         classification_trusted=classification_trusted,
     )
     check_concepts(pack)
+    from .concepts import build, source_literals
+
+    pack.concept_literals = source_literals(build(pack.words, pack.concepts, pack.negation))
     return pack
 
 
