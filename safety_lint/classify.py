@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from . import modality, scope
@@ -42,8 +42,25 @@ class EvidenceKind:
     layer: str  # action | statement | scope
     kinds: tuple[str, ...]
     sources: tuple[str, ...]
-    pattern: re.Pattern[str]
+    source: str  # the regular expression, fragments expanded
+    trusted: bool  # from the bundled pack (a team's pattern runs under a time limit)
     literals: Literals | None = None  # one of them is in every match (prefilter.py)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Compiled the first time a text passes the prefilter: most runs meet a few kinds."""
+        where = "the classification of a team rule pack"
+        return compile_pattern(self.source, EVIDENCE_FLAGS, self.trusted, where)
+
+
+EVIDENCE_FLAGS = re.IGNORECASE | re.MULTILINE
+
+
+def evidence_sources(pack: RulePack) -> list[tuple[str, int]]:
+    """Each evidence kind's pattern with its fragments expanded, and its flags."""
+    raw = pack.classification
+    fragments: Mapping[str, str] = raw.get("fragments", {})
+    return [(_expand(e["pattern"], fragments), EVIDENCE_FLAGS) for e in raw["evidence"]]
 
 
 @dataclass(frozen=True)
@@ -92,8 +109,9 @@ def settings(pack: RulePack) -> Settings:
         return _compile(pattern, fragments, flags, t)
 
     run = raw["runnable"]
-    kinds = tuple(
-        EvidenceKind(
+    kinds = []
+    for e, (source, flags) in zip(raw["evidence"], evidence_sources(pack), strict=True):
+        kind = EvidenceKind(
             e["id"],
             e["what"],
             e["signal"],
@@ -101,11 +119,13 @@ def settings(pack: RulePack) -> Settings:
             e.get("layer", "scope" if e["signal"] == "batch" else "statement"),
             tuple(e["kinds"]),
             tuple(e["in"]),
-            comp(e["pattern"], re.MULTILINE),
-            required(_expand(e["pattern"], fragments), re.IGNORECASE | re.MULTILINE),
+            source,
+            t,
+            pack.prefilters[source] if source in pack.prefilters else required(source, flags),
         )
-        for e in raw["evidence"]
-    )
+        if not t:
+            kind.pattern  # noqa: B018 - a team's pattern is checked now, not in the middle of a run
+        kinds.append(kind)
     sc = raw["scope"]
     return Settings(
         tools_rule_kinds=frozenset(raw["tools-rule-kinds"]),
@@ -120,7 +140,7 @@ def settings(pack: RulePack) -> Settings:
         ),
         parameters=comp(raw["parameter-headings"]),
         safety_sections=tuple(raw["safety-sections"]),
-        evidence=kinds,
+        evidence=tuple(kinds),
         by_source={
             src: tuple(k for k in kinds if src in k.sources)
             for src in {src for k in kinds for src in k.sources}

@@ -424,7 +424,7 @@ def judge(lex: Lexicon, refs: Sequence[str], unit: Unit) -> Judgement:
 def lexicon(pack: Any) -> Lexicon:
     """The pack's concepts, compiled once per pack (phrases when first needed)."""
     lex = build(pack.words, pack.concepts, pack.negation)
-    known: dict[str, frozenset[str] | None] = getattr(pack, "concept_literals", {}) or {}
+    known: dict[str, frozenset[str] | None] = getattr(pack, "prefilters", {}) or {}
     for name, c in lex.concepts.items():
         if all(src in known for src, _ in c.sources):
             lex.concepts[name] = replace(c, literals=tuple(known[src] for src, _ in c.sources))

@@ -124,9 +124,9 @@ class RulePack:
     negation: dict[str, list[str]] = field(default_factory=dict)
     classification_trusted: bool = True  # no team rule file changed `classification`
     folders: tuple[Path, ...] = ()  # the team's rule folders: catalogue and lexicons are read there
-    # The literal prefilter of each concept phrase (concepts.source_literals), kept in the
-    # pack cache so that a run does not parse every phrase to find it.
-    concept_literals: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    # The literal prefilter (prefilter.py) of each concept phrase and evidence pattern, by
+    # source, kept in the pack cache so that a run does not parse every pattern to find it.
+    prefilters: dict[str, frozenset[str] | None] = field(default_factory=dict)
 
     def find(self, key: str) -> Rule | None:
         """A rule by code (any case) or name."""
@@ -546,9 +546,12 @@ def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePa
         classification_trusted=classification_trusted,
     )
     check_concepts(pack)
+    from .classify import evidence_sources
     from .concepts import build, source_literals
+    from .prefilter import required as literals_of
 
-    pack.concept_literals = source_literals(build(pack.words, pack.concepts, pack.negation))
+    pack.prefilters = source_literals(build(pack.words, pack.concepts, pack.negation))
+    pack.prefilters.update({src: literals_of(src, f) for src, f in evidence_sources(pack)})
     return pack
 
 

@@ -824,6 +824,7 @@ def walk(x, depth=0):
 
 walk(pack.rules)
 walk(settings(pack))
+found += [k.pattern for k in settings(pack).evidence]  # compiled when first used
 texts = [c * 20_000 for c in "a -`*.\n_(["] + [w * 2_000 for w in
          ("production ", "deploy to ", "- [ ] ", "never run ", "`kubectl apply` ", "**a** ",
           " \n", "\t\n", "A=b ", "--x ", "$ sudo ", "aws s3 ", "a.b.c ", "x: ")]
