@@ -156,6 +156,8 @@ def _gate(text: str, lexicons: Lexicons, live: re.Pattern[str]) -> int | None:
     """Where a sentence describes a confirmation gate for state changes: a gate phrase of the
     lexicons, a confirmation word, and the changes named (a live target, a mutating step,
     "mutation", "state-changing")."""
+    if not _CONFIRM.search(text):  # no confirmation word: no gate (the cheap test first)
+        return None
     gates = [g.start for g in match_gates(text, lexicons)]
     gates += [m.start() for m in _CONFIRM_BEFORE.finditer(text)]
     if not gates or not _CONFIRM.search(text):
@@ -207,7 +209,8 @@ def step_findings(
 ) -> Iterator[Evidence]:
     """Plain-language steps and confirmation gates (any language), with their modality."""
     for src in sources:
-        if src.kind not in ("text", "step", "description"):
+        # A list step is also a `text` source: as a step it decides nothing here.
+        if src.kind not in ("text", "description"):
             continue
         ends: list[int] | None = None
 

@@ -95,3 +95,31 @@ def test_no_concept_phrase_is_skipped_where_it_matches() -> None:
         for lits, src in phrases:
             if re.search(src, text, re.IGNORECASE):
                 assert may_match(lits, folded), (src, text)
+
+
+def _verdicts(root: Path) -> list[tuple[str, str | None, tuple[tuple[str, int, str], ...]]]:
+    from conftest import run_repo
+
+    from safety_lint import classify, concepts
+
+    concepts._occurrences.cache_clear()  # judged again, not remembered from the other run
+    classify._FACTS.clear()
+    run = run_repo(root)
+    return [
+        (r.path, r.cls, tuple(sorted((v.rule, v.line, v.message) for v in r.violations)))
+        for r in run.results
+    ]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
+def test_prefilters_never_change_a_verdict_on_the_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safety_lint import classify, concepts
+
+    repos = sorted(p for p in CORPUS.iterdir() if (p / ".claude").is_dir())
+    with_prefilters = [_verdicts(repo) for repo in repos]
+    monkeypatch.setattr(classify, "may_match", lambda *_: True)
+    monkeypatch.setattr(concepts, "may_match", lambda *_: True)
+    without = [_verdicts(repo) for repo in repos]
+    assert sum(len(v) for v in with_prefilters) > 2000
+    for repo, a, b in zip(repos, with_prefilters, without, strict=True):
+        assert a == b, repo.name
