@@ -4,7 +4,8 @@
 Every row is a new process timed from outside (start, read stdin, decide, exit), the way Claude
 Code runs the hook before each Bash call: wall-clock time, and CPU time (user + system from
 wait4), which other work on the machine disturbs much less. Rows run round-robin; the median of
-N runs is shown.
+N runs is shown. A second table splits an analysed call into layers (each row imports what the
+row above it imports, and more), so the differences say where the time goes.
 Only the standard library is used.
 
     python bench/guard_latency.py                 # 30 runs a row
@@ -87,6 +88,30 @@ def long_transcript(folder: str, turns: int) -> str:
     return path
 
 
+# Where the time of an analysed call goes: each row imports what the one before it did and
+# more, so the differences between rows are the cost of each layer (the same interpreter, the
+# same medians). The last rows are real calls.
+LAYERS = [
+    ("the interpreter's teardown skipped (the guard ends with `os._exit`)", ""),
+    ("+ `import re` (the console script's own import)", "import re"),
+    ("+ `import json` (reading the payload)", "import re, json"),
+    (
+        "+ the fast path's modules (guard.run, guard.settings)",
+        "import re, json, safety_lint.guard.run, safety_lint.guard.settings",
+    ),
+    (
+        "+ the action layer (shell, targets, catalogue)",
+        "import re, json, safety_lint.guard.run, safety_lint.guard.settings, safety_lint.catalogue",
+    ),
+    (
+        "+ the guard's analysis (decide, state, cache)",
+        "import re, json, safety_lint.guard.run, safety_lint.guard.settings,"
+        " safety_lint.catalogue, safety_lint.guard.decide, safety_lint.guard.state,"
+        " safety_lint.guard.cache",
+    ),
+]
+
+
 def timed(argv: list[str], data: bytes, env: dict[str, str]) -> tuple[float, float]:
     """Wall-clock and CPU time (user + system, from wait4) of one process."""
     start = time.perf_counter()
@@ -107,6 +132,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--json", metavar="FILE")
+    parser.add_argument(
+        "--no-breakdown",
+        dest="breakdown",
+        action="store_false",
+        help="leave out the table of where an analysed call's time goes",
+    )
     ns = parser.parse_args()
     script = Path(ns.python).parent / "safety-lint"
     guard = [str(script), "guard"] if script.exists() else [ns.python, "-m", "safety_lint", "guard"]
@@ -130,6 +161,26 @@ def main() -> int:
         [ns.python, "-m", "safety_lint", "guard"],
         payload(PAYLOADS["read-only, no production word (fast path)"], "/nonexistent.jsonl"),
     )
+    # The breakdown's rows: (label, the row of `rows` whose times it shows).
+    layers: list[tuple[str, str]] = []
+    if ns.breakdown:
+        for name, code in LAYERS:
+            ending = "import os; os._exit(0)"  # as the guard ends
+            rows[name] = ([ns.python, "-c", f"{code}; {ending}" if code else ending], b"")
+            layers.append((name, name))
+        layers.append(
+            (
+                "= the read-only production call (reads the settings and the cached catalogue,"
+                " decodes one family, analyses)",
+                "read-only production (analysed)",
+            )
+        )
+        layers.append(
+            (
+                "= the `ask` call (also imports the protocol's modules, reads its questions)",
+                "mutating production, no confirmation (ask)",
+            )
+        )
     for argv, data in rows.values():  # warm: page cache, the JSON rule cache
         timed(argv, data, env)
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in rows}
@@ -147,13 +198,29 @@ def main() -> int:
     print()
     print("| payload | wall ms | wall ratio | CPU ms | CPU ratio |")
     print("| --- | ---: | ---: | ---: | ---: |")
+    shown = {name for name, _ in layers if name in dict(LAYERS)}
     for name, values in times.items():
+        if name in shown:
+            continue
         wall = statistics.median(w for w, _ in values)
         cpu = statistics.median(c for _, c in values)
         print(
             f"| {name} | {wall * 1000:.1f} | {wall / floor:.2f}x | {cpu * 1000:.1f} |"
             f" {cpu / cpu_floor:.2f}x |"
         )
+    if layers:
+        print()
+        print("Where the time of an analysed call goes (each row includes the one above it):")
+        print()
+        print("| layer | CPU ms | CPU ratio | CPU ms added |")
+        print("| --- | ---: | ---: | ---: |")
+        print(f"| python3 -c pass | {cpu_floor * 1000:.1f} | 1.00x | |")
+        before = cpu_floor
+        for label, name in layers:
+            cpu = statistics.median(c for _, c in times[name])
+            added = (cpu - before) * 1000
+            print(f"| {label} | {cpu * 1000:.1f} | {cpu / cpu_floor:.2f}x | {added:+.1f} |")
+            before = cpu
     print()
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (CPU time is less disturbed by it)")
     if ns.json:

@@ -14,15 +14,13 @@ Bash call and may pass already-parsed documents from its own cache to `load_cata
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Literal
 
 from safety_lint import shell
+from safety_lint.lazyre import lazy
+from safety_lint.record import record
 from safety_lint.shell import Invocation, tool_name
 from safety_lint.targets import (
     DEFAULT_PRODUCTION,
@@ -33,7 +31,15 @@ from safety_lint.targets import (
     name_parts,
 )
 
-Effect = Literal["mutating", "reading", "unknown-mutating", "unknown"]
+# No `typing` at run time: the guard imports this module before every Bash call.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Literal
+
+    Effect = Literal["mutating", "reading", "unknown-mutating", "unknown"]
+else:
+    Effect = str
 EFFECT_ORDER: dict[str, int] = {"reading": 0, "unknown": 1, "unknown-mutating": 2, "mutating": 3}
 
 __all__ = [
@@ -62,7 +68,7 @@ class CatalogueError(Exception):
         super().__init__(f"{where}: {message}{suffix}")
 
 
-@dataclass(frozen=True)
+@record
 class Action:
     tool: str
     subcommand: str
@@ -81,7 +87,7 @@ class Action:
     in_loop: bool = False  # inside a shell loop: run once per item (a fan-out)
 
 
-@dataclass(frozen=True)
+@record
 class Condition:
     """Any of these holds (an empty condition never holds)."""
 
@@ -107,7 +113,7 @@ class Condition:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     id: str
     pattern: tuple[str, ...]  # subcommand words, fnmatch globs; a leading "**" = any position
@@ -117,7 +123,7 @@ class Rule:
     scope: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Family:
     id: str
     tools: tuple[str, ...]
@@ -140,9 +146,9 @@ class Family:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Catalogue:
-    families: tuple[Family, ...]
+    families: Sequence[Family]
     by_tool: Mapping[str, Family]
     generic_verbs: frozenset[str]
     read_verbs: frozenset[str]
@@ -157,13 +163,13 @@ class Catalogue:
     dry_run_options: frozenset[str]
     sql_mutating: frozenset[str]
     sql_reading: frozenset[str]
-    sql_two_word: frozenset[str] = field(default_factory=frozenset)
-    sql_objects: frozenset[str] = field(default_factory=frozenset)
-    sql_scan: frozenset[str] = field(default_factory=frozenset)
+    sql_two_word: frozenset[str] = frozenset()
+    sql_objects: frozenset[str] = frozenset()
+    sql_scan: frozenset[str] = frozenset()
     # Families that claim tools by name pattern (`Restart-Service`), after the named tools.
-    tool_patterns: tuple[tuple[re.Pattern[str], Family], ...] = ()
-    query_suffixes: frozenset[str] = field(default_factory=frozenset)
-    help_options: frozenset[str] = field(default_factory=frozenset)
+    tool_patterns: Sequence[tuple[re.Pattern[str], Family]] = ()
+    query_suffixes: frozenset[str] = frozenset()
+    help_options: frozenset[str] = frozenset()
 
 
 def load_catalogue(
@@ -339,8 +345,9 @@ def _action(
 def _generic(inv: Invocation, name: str, args: tuple[str, ...], catalogue: Catalogue) -> Action:
     targets = find_targets(args, inv.env, None, catalogue)
     words, _ = _positionals(args, frozenset())
-    stem = re.sub(r"\.(sh|bash|py|js|ts|rb|pl|ps1|mjs|cjs)$", "", name)
-    if re.fullmatch(r"[A-Z][A-Z0-9_]*", inv.argv[0]):  # `SYNC_SUFFIX + 1`: a variable
+    stem = _SCRIPT_SUFFIX.sub("", name) if "." in name else name
+    first = inv.argv[0][:1]
+    if "A" <= first <= "Z" and _VARIABLE.fullmatch(inv.argv[0]):  # `SYNC_SUFFIX + 1`
         return _action(inv, name, "", "unknown", None, targets, False, "generic.unknown")
     if _present(args, catalogue.help_options):
         return _action(inv, name, "", "reading", None, targets, False, "generic.help")
@@ -359,7 +366,9 @@ def _generic(inv: Invocation, name: str, args: tuple[str, ...], catalogue: Catal
     )
 
 
-_PLAIN = re.compile(r"^[a-z][a-z0-9_:-]*$")
+_PLAIN = lazy(r"^[a-z][a-z0-9_:-]*$")
+_SCRIPT_SUFFIX = lazy(r"\.(sh|bash|py|js|ts|rb|pl|ps1|mjs|cjs)$")
+_VARIABLE = lazy(r"[A-Z][A-Z0-9_]*")
 
 
 def _by_name(word: str, catalogue: Catalogue) -> str:
@@ -393,9 +402,6 @@ def _positionals(args: Sequence[str], value_options: frozenset[str]) -> tuple[li
     return words, []
 
 
-_GLOB = re.compile(r"[*?\[]")
-
-
 def _match(pattern: tuple[str, ...], words: list[str], depth: int) -> tuple[str, ...] | None:
     """The words a rule's subcommand pattern matches, or None."""
     if pattern and pattern[0] == "**":
@@ -408,11 +414,17 @@ def _match(pattern: tuple[str, ...], words: list[str], depth: int) -> tuple[str,
     if len(words) < len(pattern):
         return None
     for want, word in zip(pattern, words[: len(pattern)], strict=True):
-        if want == word:
+        if want == word or want == "*":
             continue
-        if not _GLOB.search(want) or not fnmatch.fnmatchcase(word, want):
+        if not ("*" in want or "?" in want or "[" in want) or not _fnmatch(word, want):
             return None
     return tuple(words[: len(pattern)])
+
+
+def _fnmatch(word: str, pattern: str) -> bool:
+    import fnmatch  # here: one module fewer for the runtime guard to load before a Bash call
+
+    return fnmatch.fnmatchcase(word, pattern)
 
 
 def _present(args: Sequence[str], options: frozenset[str] | Sequence[str]) -> bool:
@@ -476,6 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     of a command, one line per simple command, for a team checking its own entries."""
     import argparse
     import sys
+    from pathlib import Path
 
     parser = argparse.ArgumentParser(prog="python -m safety_lint.catalogue")
     parser.add_argument("commands", nargs="+", help="shell commands (quote each one)")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +19,7 @@ from safety_lint.catalogue import (
     Family,
     Rule,
 )
+from safety_lint.record import replace
 
 T = TypeVar("T")
 EFFECTS = tuple(EFFECT_ORDER)

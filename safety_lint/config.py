@@ -49,6 +49,17 @@ class StatusConfig:
 
 
 @dataclass
+class GuardConfig:
+    """The `guard:` section: settings of `safety-lint guard` (the hook) for this project."""
+
+    production_patterns: list[str] = field(default_factory=list)  # added to the rule pack's
+    default_production_patterns: bool = True  # false: only the patterns listed here
+    mcp_tools: list[str] = field(default_factory=list)
+    audit_log: str | None = None
+    non_interactive: bool = False
+
+
+@dataclass
 class Config:
     source: Path | None = None
     include: list[str] = field(default_factory=list)  # globs; empty: every command, agent, doc
@@ -65,6 +76,7 @@ class Config:
     rule_folders: list[Path] = field(default_factory=list)
     external_agents: list[str] = field(default_factory=list)  # agents outside the repository
     status: StatusConfig = field(default_factory=StatusConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
     set_keys: set[str] = field(default_factory=set)  # keys the file set (the rest are defaults)
     frontmatter_keys: list[str] = field(default_factory=list)  # the team's own frontmatter keys
     notes: list[str] = field(default_factory=list)  # said once on stderr (which file is used)
@@ -87,8 +99,16 @@ KEYS = (
     "status",
     "external-agents",
     "frontmatter-keys",
+    "guard",
 )
 STATUS_KEYS = ("path", "phases", "priorities")
+GUARD_KEYS = (
+    "production-patterns",
+    "default-production-patterns",
+    "mcp-tools",
+    "audit-log",
+    "non-interactive",
+)
 
 
 def _line_of_value(text: str, value: str) -> int:
@@ -228,7 +248,31 @@ def parse_config(path: Path, data: Any, text: str, rules_bound: Path | None = No
                     "items", "a phase item is a name or path, or {label: ..., files: [...]}"
                 )
         config.status.phases.append(Phase(phase["title"], items))
+    config.guard = _guard(c, data.get("guard", {}))
     return config
+
+
+def _guard(c: _Checker, data: Any) -> GuardConfig:
+    c.keys(data, GUARD_KEYS, "'guard'")
+    guard = GuardConfig(mcp_tools=c.strings(data, "mcp-tools"))
+    for pattern in c.strings(data, "production-patterns"):
+        word = pattern.strip().lower()
+        if not word.isascii() or not word.isalpha():  # targets are compared by name parts
+            raise c.fail(
+                "production-patterns",
+                f"production pattern '{pattern}': a name part is letters only",
+            )
+        guard.production_patterns.append(word)
+    for key in ("default-production-patterns", "non-interactive"):
+        if not isinstance(data.get(key, key == "default-production-patterns"), bool):
+            raise c.fail(key, f"'guard.{key}' must be true or false")
+    guard.default_production_patterns = data.get("default-production-patterns", True)
+    guard.non_interactive = data.get("non-interactive", False)
+    log = data.get("audit-log")
+    if log is not None and (not isinstance(log, str) or not log.strip()):
+        raise c.fail("audit-log", "'guard.audit-log' must be a file name")
+    guard.audit_log = log
+    return guard
 
 
 def _read(path: Path, bound: Path | None) -> str:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import classification_pack
+from . import bundled_rules_path, classification_pack
 from .model import (
     CLASSES,
     KINDS,
@@ -586,10 +586,9 @@ def _plain(node: Any) -> Any:
 
 def bundled_rules_dir() -> Path:
     """The rule pack shipped in the wheel, or the repository's `rules/` in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "rules", here.parent / "rules"):
-        if candidate.is_dir():
-            return candidate
+    found = bundled_rules_path()
+    if found is not None:
+        return Path(found)
     raise RulePackError("the bundled rule pack is missing (safety_lint/rules)")
 
 

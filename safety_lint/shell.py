@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+
+from safety_lint.lazyre import lazy
+from safety_lint.record import record
 
 # Nested strings (`bash -c`, `$(...)`, `eval`) are split again, this deep at most: a hostile
 # script of nested quotes cannot make the tokenizer recurse without end.
@@ -24,7 +26,7 @@ MAX_JOIN = 200
 MAX_CHARS = 200_000
 
 
-@dataclass(frozen=True)
+@record
 class Invocation:
     argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...]
@@ -44,7 +46,7 @@ def tool_name(argv0: str) -> str:
 
 
 # --- wrappers -------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class _Wrapper:
     words: tuple[str, ...]  # the words that name it: ("uv", "run")
     value_options: frozenset[str] = frozenset()  # options that take the next word as value
@@ -143,8 +145,8 @@ _INTERPRETERS = frozenset(
     ]
 )
 _SHELLS = frozenset(["bash", "sh", "zsh", "dash", "ksh", "fish"])
-_SCRIPT = re.compile(r"[\w./~$-]*\.(sh|bash|zsh|py|js|mjs|cjs|ts|rb|pl|php|ps1)$", re.I)
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SCRIPT = lazy(r"[\w./~$-]*\.(sh|bash|zsh|py|js|mjs|cjs|ts|rb|pl|php|ps1)$", re.I)
+_ASSIGNMENT = lazy(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # Words that start a compound command or follow a separator without being the command.
 _KEYWORDS = frozenset(
     [
@@ -196,7 +198,7 @@ def _peel(
     nested: list[str] = []
     i = 0
     for _ in range(64):  # bounded: each round peels at least one word or stops
-        while i < len(words) and _ASSIGNMENT.match(words[i]):
+        while i < len(words) and "=" in words[i] and _ASSIGNMENT.match(words[i]):
             name, _, value = words[i].partition("=")
             env.append((name, value))
             i += 1
@@ -226,7 +228,7 @@ def _peel(
                 if word == "--":
                     j += 1
                     break
-                if wrapper.assignments and _ASSIGNMENT.match(word):
+                if wrapper.assignments and "=" in word and _ASSIGNMENT.match(word):
                     name_, _, value = word.partition("=")
                     env.append((name_, value))
                     j += 1
@@ -274,24 +276,34 @@ def _shell_string(words: list[str]) -> str | None:
 
 
 # --- splitting ------------------------------------------------------------------------------
-_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
+_HEREDOC = lazy(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w.-]*)\2")
 _SEPARATORS = frozenset({"&&", "||", ";", ";;", ";&", ";;&", "|", "|&", "&", "(", ")", "\n"})
-_REDIRECT = re.compile(r"^[0-9]*(<<<|<<-?|<>|>>?\|?|<|&>>?|>&|<&)$")
+_REDIRECT = lazy(r"^[0-9]*(<<<|<<-?|<>|>>?\|?|<|&>>?|>&|<&)$")
 # A console session's prompt before the command (`$ kubectl apply`, `PS C:\> ...`,
 # `deploy@web-1:~$ ...`). Not `#` (a comment) nor `>` (a continuation or a quote).
-_PROMPT = re.compile(
+_PROMPT = lazy(
     r"^\s*(?:\$|%|\u276f|\u279c|\u03bb|PS(?: [^>\n]*)?>"
     r"|(?:\([\w.-]+\)\s?)?[\w.-]+@[\w.-]+(?::[^\s$#]*)?[$#])\s+"
 )
+# Each prompt above has one of these characters (a cheap test before the pattern runs).
+_PROMPT_MARKS = ("$", "%", "\u276f", "\u279c", "\u03bb", ">", "#")
 _SUBST_MARK = "\x00S"
-_MARK = re.compile(re.escape(_SUBST_MARK) + r"(\d+)")
+_MARK = lazy(re.escape(_SUBST_MARK) + r"(\d+)")
 # Substitutions of one line that are split again; a line of ten thousand backticks is not a
 # script anyone runs, and the rest of it stays plain text.
 MAX_SUBSTITUTIONS = 64
 # Prose in a shell block: a list item (`- Apply the fix`, `2. Deploy`), a quote, a prompt
 # continuation (`> `): no tool is named `-` or `2.`.
-_NOT_A_COMMAND = re.compile(r"^(-+|\*|•|>|\d{1,3}[.)]|#+)$")
-_PLACEHOLDER = re.compile(r"<[A-Za-z_][\w.:-]*>(?=$|[\s;|&)])")
+_NOT_A_COMMAND = lazy(r"^(-+|\*|•|>|\d{1,3}[.)]|#+)$")
+
+
+def _may_be_prose(word: str) -> bool:
+    """False when _NOT_A_COMMAND cannot match (a cheap test before the pattern runs)."""
+    first = word[:1]
+    return first in ("-", "*", "•", ">", "#") or first.isdecimal()
+
+
+_PLACEHOLDER = lazy(r"<[A-Za-z_][\w.:-]*>(?=$|[\s;|&)])")
 
 
 def split_script(script: str, first_line: int = 1) -> list[Invocation]:
@@ -321,7 +333,9 @@ def _split(
     i = 0
     while i < len(lines):
         start = i
-        logical = _PROMPT.sub("", lines[i], count=1)
+        logical = lines[i]
+        if any(mark in logical for mark in _PROMPT_MARKS):
+            logical = _PROMPT.sub("", logical, count=1)
         state = moves[i][""]
         i += 1
         for _ in range(MAX_JOIN):
@@ -387,11 +401,13 @@ def _quote_after(text: str, quote: str) -> str:
     return quote
 
 
-_QUOTED = re.compile(r"'[^']*'|\"(?:\\.|[^\"\\])*\"")
+_QUOTED = lazy(r"'[^']*'|\"(?:\\.|[^\"\\])*\"")
 
 
 def _heredocs(text: str) -> list[re.Match[str]]:
     """The `<<EOF` operators of a line, not those inside a quoted string."""
+    if "<<" not in text:
+        return []
     spans = [m.span() for m in _QUOTED.finditer(text)]
     return [m for m in _HEREDOC.finditer(text) if not any(a < m.start() < b for a, b in spans)]
 
@@ -494,7 +510,7 @@ def _split_logical(
         if token in _SEPARATORS or set(token) <= set(";&|()"):
             commands.append([])
             continue
-        if _REDIRECT.match(token):
+        if ("<" in token or ">" in token) and _REDIRECT.match(token):
             current = commands[-1]
             if current and current[-1].isdigit():
                 current.pop()  # the fd of `2>&1`
@@ -529,7 +545,7 @@ def _split_logical(
                 _split(heredoc, heredoc_line, depth + 1, True, (*all_wrappers, name), in_loop)
             )
             continue
-        if not argv or _NOT_A_COMMAND.match(argv[0]):
+        if not argv or (_may_be_prose(argv[0]) and _NOT_A_COMMAND.match(argv[0])):
             continue
         out.append(
             Invocation(

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from safety_lint.lazyre import lazy
+
+TYPE_CHECKING = False  # not `typing`: the guard imports this before every Bash call
 if TYPE_CHECKING:  # types only: catalogue imports this module
     from safety_lint.catalogue import Catalogue, Family
 
 DEFAULT_PRODUCTION = ("prod", "production", "prd", "live")
-_PART = re.compile(r"[a-z]+")
-_LOCAL_HOSTS = re.compile(
+_PART = lazy(r"[a-z]+")
+_LOCAL_HOSTS = lazy(
     r"^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal)$"
 )
 
@@ -65,12 +67,12 @@ def is_local(value: str, local: frozenset[str] = _LOCAL_PARTS) -> bool:
     return any(part in local for part in name_parts(value))
 
 
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy(
     r"^(<|\{\{\s*|\$\{?|\[|%)\s*(env|environment|stage|target|cluster|context|namespace|"
     r"profile|project|host|server|region|tier|deploy_env|target_env)\s*(>|\s*\}\}|\}|\]|%)?$",
     re.IGNORECASE,
 )
-_URL = re.compile(
+_URL = lazy(
     r"^(postgres(ql)?|mysql|mariadb|mongodb(\+srv)?|redis|rediss|amqps?|kafka|clickhouse|"
     r"sqlserver|mssql|jdbc:[a-z]+|ssh|rsync|https?)://",
     re.IGNORECASE,
@@ -115,9 +117,9 @@ def find_targets(
             if value and catalogue.target_keys.search(name.lower()):
                 found.append(value)
         elif (
-            (_URL.match(arg) and not arg.lower().startswith("http"))
+            ("://" in arg and _URL.match(arg) and not arg.lower().startswith("http"))
             or is_environment(arg, catalogue)
-            or _PLACEHOLDER.match(arg)
+            or (arg[:1] in ("<", "{", "$", "[", "%") and _PLACEHOLDER.match(arg))
         ):
             found.append(arg)
     for var, value in env:
@@ -126,8 +128,8 @@ def find_targets(
     return tuple(dict.fromkeys(found))
 
 
-_HOST_ARG = re.compile(r"^(?:[\w.-]+@)?([A-Za-z0-9][\w-]*(?:\.[\w-]+)*):(?!//)")
-_URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?([^/:\s?#]+)", re.IGNORECASE)
+_HOST_ARG = lazy(r"^(?:[\w.-]+@)?([A-Za-z0-9][\w-]*(?:\.[\w-]+)*):(?!//)")
+_URL_HOST = lazy(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?([^/:\s?#]+)", re.IGNORECASE)
 
 
 def hosts(args: Sequence[str]) -> list[str]:

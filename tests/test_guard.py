@@ -317,7 +317,7 @@ def test_unwritable_audit_log_keeps_the_decision(tmp_path: Path) -> None:
 def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
     env = {"SAFETY_LINT_CACHE_DIR": str(tmp_path)}
     first = run(payload("kubectl apply -f x --context prod"), env=env)
-    cached = sorted(tmp_path.glob("*.json")) + sorted(tmp_path.glob("*.pickle"))
+    cached = sorted(p for p in tmp_path.iterdir() if p.is_file())
     assert len(cached) >= 2, "the first run stores the rule data and the compiled catalogue"
     for path in cached:
         path.write_bytes(b"{not json, not a pickle")
@@ -389,6 +389,32 @@ def test_prompt_read_only_command_adds_nothing(tmp_path: Path) -> None:
     )
     text = context(prompt("/push --environment=prod", tmp_path))
     assert text is not None and "classified deployment" in text
+
+
+def test_prompt_finds_plugin_commands_and_skills(tmp_path: Path) -> None:
+    """Plugin commands and skills are found as the linter's discovery finds them: by
+    `/plugin:name`, and by the bare name when no other command has it."""
+    plugin = tmp_path / "plugins" / "acme"
+    (plugin / ".claude-plugin").mkdir(parents=True)
+    (plugin / ".claude-plugin" / "plugin.json").write_text('{"name": "acme"}')
+    (plugin / "commands").mkdir()
+    (plugin / "commands" / "ship.md").write_text(
+        "---\ndescription: Ship the service\nargument-hint: [--environment=test|prod]\n---\n\n"
+        "# Ship\n\n1. Deploy: run `kubectl apply -f k8s/`.\n"
+    )
+    skill = plugin / "skills" / "rollout"
+    skill.mkdir(parents=True)
+    (skill / "SKILL.md").write_text(
+        "---\nname: rollout\ndescription: Roll the service out\n---\n\n"
+        "# Rollout\n\n1. Run `helm upgrade api ./chart --kube-context $ENV`.\n"
+    )
+    for text in ("/acme:ship --environment=prod", "/ship --environment=prod"):
+        found = context(prompt(text, tmp_path))
+        assert found is not None and "classified deployment" in found, text
+    found = context(prompt("/acme:rollout --environment=prod", tmp_path))
+    assert found is not None and "/acme:rollout was started against production" in found
+    assert context(prompt("/acme:ship --environment=test", tmp_path)) is None
+    assert context(prompt("/other:ship --environment=prod", tmp_path)) is None
 
 
 def test_team_catalogue_from_rules_folders(tmp_path: Path) -> None:

@@ -260,11 +260,18 @@ def test_prompt_internal_error_still_adds_rule_0(
     assert captured.err.count("\n") == 1 and "no pack" in captured.err
 
 
-def test_fast_path_data_matches_the_action_layer() -> None:
+def test_fast_path_data_is_the_rule_packs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default production patterns are the catalogue's (`production:`), read through the
+    settings cache; the bundled pack is where the rule-pack loader finds it."""
     from safety_lint import catalogue, rulepack
-    from safety_lint.guard import cache
+    from safety_lint.guard import cache, settings
 
-    assert run.DEFAULT_PRODUCTION == catalogue.DEFAULT_PRODUCTION
+    monkeypatch.setenv("SAFETY_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CLAUDE_PROJECT_DIR", raising=False)
+    pack = tuple(p for p in catalogue.default_catalogue().production if p.isalpha())
+    assert "prod" in pack
+    for _ in range(2):  # made, then read from the cache
+        assert settings.resolve(run.Options(), {"cwd": str(tmp_path)}).patterns == pack
     assert Path(cache.bundled_rules()) == rulepack.bundled_rules_dir()
 
 
@@ -312,4 +319,6 @@ def test_prefilter_never_hides_a_production_call(words: list[tuple[str, str]]) -
 
     command = "".join(w + sep for w, sep in words)
     if not run.may_name_production(command, P):
-        assert bash_findings(command, run.Options()) == []
+        opts = run.Options()
+        opts.patterns = P
+        assert bash_findings(command, opts) == []

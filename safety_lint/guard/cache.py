@@ -1,117 +1,310 @@
-"""Rule-pack data in a fast form for the hook: a JSON copy of a YAML file keyed by the hash of
-its bytes, and the compiled tool catalogue keyed by the hash of its data and code.
+"""Rule-pack data in a fast form for the hook: a JSON copy of a YAML file, and the compiled tool
+catalogue in a form that is read one family at a time.
 
-Importing ruamel.yaml and parsing the pack costs tens of milliseconds, paid before every Bash
-call otherwise. A cache that cannot be read, does not parse, or belongs to other bytes is
-ignored and rebuilt; one that cannot be written is simply not kept."""
+Importing ruamel.yaml and parsing the pack costs tens of milliseconds, and building the
+catalogue from its data more than the whole decision; reading all of it back (a pickle) still
+cost about ten milliseconds, most of it objects and regular expressions a call never uses. The
+catalogue's file holds a header (the catalogue's own lists, which family each tool belongs to,
+where each family is) and then the families, each stored apart: a call decodes the header and
+the families of the tools it names, and a regular expression is compiled when first used.
+
+Every entry is keyed by the size and CRC-32 of the rule files it was made from, the size and
+modification time of the code that makes and reads it, the package version and the Python
+version; the key is stored in the entry and compared. An entry is read only from a folder and
+file owned by this user and writable by nobody else, and its parts carry CRC-32s; one that
+cannot be read, does not parse, is damaged or belongs to other files is ignored and rebuilt;
+one that cannot be written is simply not kept. Only `json`, `marshal`, `os` and `zlib` are
+imported."""
 
 from __future__ import annotations
 
-import hashlib
 import json
+import marshal
 import os
-import pickle
+import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+import zlib
+from collections.abc import Mapping, Sequence
 
+from .. import __version__, bundled_rules_path
+from ..catalogue import Catalogue, Condition, Family, Rule
+from ..lazyre import LazyPattern, lazy
+from ..record import build, fields, trailing_defaults
 from .run import cache_dir
+from .settings import read_private as _read
+from .settings import write_private as _write
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
 
-FORMAT = 1  # bump when the cached form changes
-
-
-def _parse_yaml(text: str) -> Any:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe").load(text)
-
-
-def _store(path: str, key: str, value: Any) -> None:
-    try:
-        text = json.dumps({"format": FORMAT, "key": key, "data": value}, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return  # not plain data (dates, odd keys): parse the YAML every time
-    if json.loads(text)["data"] != value:
-        return
-    folder = os.path.dirname(path)
-    try:
-        import tempfile  # only when writing: it imports shutil
-
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+FORMAT = 2  # bump when a cached form changes
+_RECORDS: dict[str, type] = {"Family": Family, "Rule": Rule, "Condition": Condition}
+_LAZY_FIELDS = ("families", "by_tool", "tool_patterns")  # stored apart from the header's lists
 
 
-def load_yaml(path: str) -> Any:
-    """The YAML file's data, from the JSON cache when it holds these exact bytes."""
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    key = hashlib.sha256(raw).hexdigest()
-    stem = os.path.splitext(os.path.basename(path))[0]
-    cached = os.path.join(cache_dir(), f"{stem}-{key[:24]}.json")
-    try:
-        with open(cached, encoding="utf-8") as handle:
-            stored = json.load(handle)
-        if isinstance(stored, dict) and stored.get("format") == FORMAT and stored["key"] == key:
-            return stored["data"]
-    except (OSError, ValueError, KeyError):
-        pass
-    value = _parse_yaml(raw.decode("utf-8"))
-    _store(cached, key, value)
-    return value
-
-
-def _private(path: str) -> bool:
-    """Ours alone: owned by this user and writable by nobody else (a pickle is code)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
-
-
-def built(name: str, sources: Sequence[str], build: Callable[[], T]) -> T:
-    """`build()`, or its result stored earlier for these exact source files (their bytes, the
-    Python version). For objects that are slow to build from their data (the compiled tool
-    catalogue). The pickle is written and read only in this user's private cache folder."""
-    digest = hashlib.sha256(sys.version.encode())
-    for source in sources:
-        with open(source, "rb") as handle:
-            digest.update(handle.read())
-    folder = cache_dir()
-    path = os.path.join(folder, f"{name}-{digest.hexdigest()[:24]}.pickle")
-    if _private(folder) and _private(path):
-        try:
-            with open(path, "rb") as handle:
-                return pickle.load(handle)  # type: ignore[no-any-return]
-        except Exception:  # a truncated or foreign file: build again
-            pass
-    value = build()
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        if _private(folder):
-            import tempfile
-
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pickle", dir=folder)
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        pass
-    return value
+class Corrupt(ValueError):
+    """A cache entry that is not what this code writes: ignored and rebuilt."""
 
 
 def bundled_rules() -> str:
-    """The rule pack shipped in the wheel, or `rules/` of a source checkout (as
-    rulepack.bundled_rules_dir, without importing the rule-pack loader)."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for candidate in (os.path.join(here, "rules"), os.path.join(os.path.dirname(here), "rules")):
-        if os.path.isdir(candidate):
-            return candidate
-    raise FileNotFoundError("the bundled rule pack is missing (safety_lint/rules)")
+    """The bundled rule pack's folder (where rulepack.bundled_rules_dir finds it)."""
+    found = bundled_rules_path()
+    if found is None:
+        raise FileNotFoundError("the bundled rule pack is missing (safety_lint/rules)")
+    return found
+
+
+def fingerprint(sources: Sequence[str], code: Sequence[str] = ()) -> str:
+    """What an entry was built from: the format, the versions, each source's size and CRC-32,
+    and the size and modification time of the code that builds it (as Python keys bytecode)."""
+    parts = [str(FORMAT), __version__, sys.version]
+    for source in sources:
+        with open(source, "rb") as handle:
+            data = handle.read()
+        parts.append(f"{len(data)}:{zlib.crc32(data):08x}")
+    for path in code:
+        st = os.stat(path)
+        parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+    return " ".join(parts)
+
+
+def _entry(name: str, key: str, suffix: str) -> str:
+    return os.path.join(cache_dir(), f"{name}-{zlib.crc32(key.encode()):08x}{suffix}")
+
+
+# --- plain data: YAML files and what is read from them ------------------------------------------
+def derived(
+    name: str, sources: Sequence[str], make: Callable[[], Any], code: Sequence[str] = ()
+) -> Any:
+    """`make()` (plain data: what JSON holds), or its copy stored earlier for these exact
+    sources (by content) and `code` files (by size and modification time)."""
+    key = fingerprint(sources, code)
+    cached = _entry(name, key, ".json")
+    raw = _read(cached)
+    if raw is not None:
+        try:
+            stored = json.loads(raw)
+            if isinstance(stored, dict) and stored.get("key") == key and "data" in stored:
+                return stored["data"]
+        except ValueError:
+            pass
+    value = make()
+    try:
+        text = json.dumps({"key": key, "data": value}, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return value  # not plain data (dates, odd keys): made again every time
+    if json.loads(text)["data"] == value:
+        _write(cached, text.encode("utf-8"))
+    return value
+
+
+def parse_yaml(path: str) -> Any:
+    from ruamel.yaml import YAML
+
+    with open(path, encoding="utf-8") as handle:
+        return YAML(typ="safe").load(handle.read())
+
+
+def load_yaml(path: str) -> Any:
+    """The YAML file's data, from the JSON copy when it was made from these exact bytes."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return derived(stem, [path], lambda: parse_yaml(path))
+
+
+# --- the tool catalogue --------------------------------------------------------------------------
+# Stored with `marshal` (tuples, frozensets, strings, numbers): reading it back is one C call and
+# a walk that only turns the tagged tuples into records and lazy patterns. A record or pattern is
+# a tuple starting with Ellipsis, which no YAML value is.
+_MAGIC = b"SLGC"
+
+
+def _plain(value: object) -> Any:
+    if value is None or isinstance(value, (str, int, frozenset)):
+        return value
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, (LazyPattern, re.Pattern)) and isinstance(value.pattern, str):
+        return (..., "", value.pattern, value.flags)
+    name = type(value).__name__
+    if _RECORDS.get(name) is type(value):
+        names = fields(value)
+        kept = names[: len(names) - trailing_defaults(value)]  # defaults are not stored
+        return (..., name, *(_plain(getattr(value, f)) for f in kept))
+    raise TypeError(f"a {name} cannot be cached")
+
+
+def _value(item: Any) -> Any:
+    """The inverse of _plain (KeyError, ValueError, TypeError... for what it did not write)."""
+    if type(item) is not tuple:
+        return item
+    if item and item[0] is ...:
+        name = item[1]
+        if name == "":
+            if type(item[2]) is not str or type(item[3]) is not int:
+                raise TypeError("a pattern")
+            return lazy(item[2], item[3])
+        return build(_RECORDS[name], [_value(v) for v in item[2:]])
+    for v in item:
+        if type(v) is tuple:
+            return tuple([_value(v) for v in item])
+    return item  # strings only: as stored
+
+
+def encode(catalogue: Catalogue, key: str) -> bytes:
+    """The catalogue's cache file: magic, the header's size and CRC-32, the header (the lists,
+    tool -> family, the tool patterns, where each family is and its CRC-32), the families."""
+    blobs = {f.id: marshal.dumps(_plain(f)) for f in catalogue.families}
+    spans: dict[str, tuple[int, int, int]] = {}
+    offset = 0
+    for fid, blob in blobs.items():
+        spans[fid] = (offset, offset + len(blob), zlib.crc32(blob))
+        offset += len(blob)
+    lists = {f: _plain(getattr(catalogue, f)) for f in fields(catalogue) if f not in _LAZY_FIELDS}
+    # Tool -> family as one string searched per lookup: decoding a dict of every tool costs
+    # more than the few lookups a call makes.
+    pairs = [(tool, family.id) for tool, family in catalogue.by_tool.items()]
+    if any(ch in text for pair in pairs for text in pair for ch in "\t\n"):
+        raise ValueError("a tool name with a tab or a line break")
+    tools = "".join(f"\n{tool}\t{fid}" for tool, fid in pairs) + "\n"
+    patterns = tuple((_plain(p), family.id) for p, family in catalogue.tool_patterns)
+    head = marshal.dumps((key, lists, tools, patterns, spans))
+    size = len(head).to_bytes(4, "little") + zlib.crc32(head).to_bytes(4, "little")
+    return _MAGIC + size + head + b"".join(blobs.values())
+
+
+class _Families:
+    """A cached catalogue's families, each decoded when it is first needed."""
+
+    def __init__(self, body: bytes, spans: dict[str, tuple[int, int, int]]) -> None:
+        self.body, self.spans = body, spans
+        self.built: dict[str, Family] = {}
+
+    def get(self, fid: str) -> Family:
+        family = self.built.get(fid)
+        if family is None:
+            start, end, crc = self.spans[fid]
+            blob = self.body[start:end]
+            if zlib.crc32(blob) != crc:
+                raise Corrupt(f"the cached catalogue's family {fid} is damaged")
+            family = _value(marshal.loads(blob))
+            if not isinstance(family, Family) or family.id != fid:
+                raise Corrupt(f"the cached catalogue's family {fid} is damaged")
+            self.built[fid] = family
+        return family
+
+
+# Views over _Families as the catalogue's `by_tool`, `families` and `tool_patterns`: the
+# action layer reads a cached catalogue as it reads a built one.
+class _ByTool(Mapping[str, Family]):
+    def __init__(self, tools: str, families: _Families) -> None:
+        self.tools, self.families = tools, families
+        self.index: dict[str, str] | None = None
+
+    def _id(self, tool: str) -> str | None:
+        if "\t" in tool or "\n" in tool:
+            return None
+        start = self.tools.find(f"\n{tool}\t")
+        if start < 0:
+            return None
+        start += len(tool) + 2
+        return self.tools[start : self.tools.index("\n", start)]
+
+    def __getitem__(self, tool: str) -> Family:
+        fid = self._id(tool)
+        if fid is None:
+            raise KeyError(tool)
+        return self.families.get(fid)
+
+    def get(self, tool: str, default: Any = None) -> Any:
+        fid = self._id(tool)
+        return default if fid is None else self.families.get(fid)
+
+    def _all(self) -> dict[str, str]:
+        if self.index is None:
+            lines = self.tools.strip("\n").split("\n")
+            self.index = dict(line.split("\t", 1) for line in lines if line)
+        return self.index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class _FamilyList(Sequence[Family]):
+    def __init__(self, families: _Families) -> None:
+        self.families, self.ids = families, list(families.spans)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.families.get(fid) for fid in self.ids[index]]
+        return self.families.get(self.ids[index])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class _ToolPatterns(Sequence[tuple[re.Pattern[str], Family]]):
+    def __init__(self, items: list[tuple[re.Pattern[str], str]], families: _Families) -> None:
+        self.items, self.families = items, families
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [(p, self.families.get(fid)) for p, fid in self.items[index]]
+        pattern, fid = self.items[index]
+        return pattern, self.families.get(fid)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def decode(data: bytes, key: str) -> Catalogue:
+    """The catalogue of a cache file made for `key`; Corrupt (or ValueError, EOFError...) when
+    it is not one."""
+    if data[:4] != _MAGIC:
+        raise Corrupt("not a cached catalogue")
+    size = int.from_bytes(data[4:8], "little")
+    head = data[12 : 12 + size]
+    if len(head) != size or zlib.crc32(head) != int.from_bytes(data[8:12], "little"):
+        raise Corrupt("the cached catalogue is damaged")
+    stored, lists, tools, patterns, spans = marshal.loads(head)
+    if stored != key:
+        raise Corrupt("a cached catalogue of other files")
+    if type(tools) is not str or not tools.startswith("\n"):
+        raise Corrupt("the tool index")
+    families = _Families(data[12 + size :], spans)
+    if len(families.body) != max((end for _, end, _ in spans.values()), default=0):
+        raise Corrupt("the cached catalogue is cut short")
+    items = [(_value(p), fid) for p, fid in patterns]
+    if not all(isinstance(p, LazyPattern) and fid in spans for p, fid in items):
+        raise Corrupt("tool patterns")
+    return Catalogue(
+        families=_FamilyList(families),
+        by_tool=_ByTool(tools, families),
+        tool_patterns=_ToolPatterns(items, families),
+        **{name: _value(item) for name, item in lists.items()},
+    )
+
+
+def catalogue(
+    sources: Sequence[str], code: Sequence[str], make: Callable[[], Catalogue]
+) -> Catalogue:
+    """`make()`, or the catalogue stored earlier for these exact source files and code."""
+    key = fingerprint(sources, code)
+    path = _entry("catalogue", key, ".marshal")
+    data = _read(path)
+    if data is not None:
+        try:
+            return decode(data, key)
+        except (ValueError, KeyError, TypeError, IndexError, EOFError):
+            pass  # not what this code writes: build it again
+    made = make()
+    try:
+        data = encode(made, key)
+    except (TypeError, ValueError):
+        return made
+    _write(path, data)
+    return made

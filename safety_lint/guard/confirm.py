@@ -10,15 +10,18 @@ environments ends every confirmation that does not cover it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-
+from ..record import record
 from . import protocol as p
 from .targets import PRODUCTION, Key, covers, mentions, touches
 from .transcript import Turn
 
-# Target evidence of a shell command the assistant ran (the action layer's targets).
-CommandTargets = Callable[[str], set[Key]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    # Target evidence of a shell command the assistant ran (the action layer's targets).
+    CommandTargets = Callable[[str], set[Key]]
+
 _NEXT = {
     (): (p.VALIDATED,),
     (p.VALIDATED,): (p.AFFECTS,),
@@ -27,7 +30,7 @@ _NEXT = {
 _NEXT[(p.VALIDATED, p.AFFECTS, p.IMPACT)] = (p.TOKEN,)
 
 
-@dataclass(frozen=True)
+@record
 class Confirmation:
     batch: bool
     targets: frozenset[Key]
@@ -42,22 +45,24 @@ class Confirmation:
         )
 
 
-@dataclass
 class _State:
-    patterns: Sequence[str]
-    command_targets: CommandTargets
-    current: frozenset[Key] = frozenset()
-    # Commands the assistant ran since the conversation last named a target, analysed only
-    # when it matters (a confirmation to end, an attempt to date): analysing every command of
-    # a long session would cost more than the rest of the decision.
-    unread: list[tuple[int, str]] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)  # asked in prose, not yet answered
-    tool_questions: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    progress: list[tuple[str, str]] = field(default_factory=list)  # (question id, answer)
-    asked_line: int = 0
-    attempt_targets: frozenset[Key] = frozenset()
-    confirmations: list[Confirmation] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # why earlier answers do not count
+    """Where the reading of the turns is."""
+
+    def __init__(self, patterns: Sequence[str], command_targets: CommandTargets) -> None:
+        self.patterns = patterns
+        self.command_targets = command_targets
+        self.current: frozenset[Key] = frozenset()
+        # Commands the assistant ran since the conversation last named a target, analysed
+        # only when it matters (a confirmation to end, an attempt to date): analysing every
+        # command of a long session would cost more than the rest of the decision.
+        self.unread: list[tuple[int, str]] = []
+        self.pending: list[str] = []  # asked in prose, not yet answered
+        self.tool_questions: dict[str, list[tuple[str, str]]] = {}
+        self.progress: list[tuple[str, str]] = []  # (question id, answer)
+        self.asked_line = 0
+        self.attempt_targets: frozenset[Key] = frozenset()
+        self.confirmations: list[Confirmation] = []
+        self.notes: list[str] = []  # why earlier answers do not count
 
     def read_commands(self) -> None:
         unread, self.unread = self.unread, []

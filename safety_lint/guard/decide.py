@@ -9,17 +9,17 @@ production target needs the protocol; so does one whose target is built at run t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
-from .cache import built, bundled_rules, load_yaml
+from ..record import record
 from .run import Options, decision
 
 # The transcript, protocol and target modules are imported only when a call needs the
 # protocol: most analysed calls do not, and each import costs time before every Bash call.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from ..catalogue import Catalogue
     from .targets import Key
 
@@ -30,7 +30,7 @@ MCP_TARGET_KEYS = frozenset(_MCP_KEYS.split())
 _HIDDEN = ("$", "`")
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     text: str  # the simple command (or the MCP tool)
     what: str  # "kubectl apply", "generic-verb deploy"
@@ -39,12 +39,31 @@ class Finding:
     scope_all: bool
 
 
-@lru_cache(maxsize=4)
-def catalogue(folders: tuple[str, ...] = ()) -> Catalogue:
-    """The built-in catalogue plus the team's (`--rules DIR`), compiled once and kept in the
-    cache: building it from the YAML costs more than the whole decision."""
+_CATALOGUES: dict[tuple[tuple[str, ...], tuple[str, ...] | None], Catalogue] = {}
+
+
+def catalogue(folders: tuple[str, ...] = (), patterns: tuple[str, ...] | None = None) -> Catalogue:
+    """The built-in catalogue plus the team's (rule folders), from the cache (building it
+    from the YAML costs more than the whole decision); with `patterns`, those are the names of
+    production (targets such as `-f overlays/<pattern>/` are found by them too)."""
+    found = _CATALOGUES.get((folders, patterns))
+    if found is None:
+        base = _CATALOGUES.get((folders, None))
+        if base is None:
+            base = _CATALOGUES[(folders, None)] = _load(folders)
+        found = base
+        if patterns is not None and patterns != base.production:
+            from ..record import replace
+
+            found = replace(base, production=patterns)
+        _CATALOGUES[(folders, patterns)] = found
+    return found
+
+
+def _load(folders: tuple[str, ...]) -> Catalogue:
     from .. import catalogue as module
-    from .. import catalogue_schema, shell
+    from .cache import bundled_rules, load_yaml
+    from .cache import catalogue as cached
 
     builtin = os.path.join(bundled_rules(), "catalogue.yaml")
     team = sorted(
@@ -62,8 +81,13 @@ def catalogue(folders: tuple[str, ...] = ()) -> Catalogue:
         data = load_yaml(builtin)
         return module.load_catalogue([{"catalogue": data["catalogue"]}], [builtin])
 
-    code = [str(m.__file__) for m in (module, catalogue_schema, shell)]
-    return built("catalogue", [builtin, *team, *code], build)
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = [os.path.join(here, name) for name in _CODE]
+    return cached([builtin, *team], code, build)
+
+
+# The code that builds the catalogue and reads its cached form: a change to it is a new entry.
+_CODE = ("catalogue.py", "catalogue_schema.py", "record.py", "lazyre.py", "guard/cache.py")
 
 
 def bash_findings(command: str, opts: Options, session_id: str | None = None) -> list[Finding]:
@@ -72,8 +96,8 @@ def bash_findings(command: str, opts: Options, session_id: str | None = None) ->
     from ..catalogue import analyse_script, is_production
     from . import state
 
-    patterns = opts.patterns
-    cat = catalogue(opts.rules)
+    patterns = opts.production()
+    cat = catalogue(opts.rules, patterns)
     before = state.load(session_id) if session_id else {}
     resolved, after = state.resolve(analyse_script(command, cat), cat, before)
     if session_id and after != before:
@@ -122,10 +146,10 @@ def command_targets(opts: Options) -> Callable[[str], set[Key]]:
 
     def targets(command: str) -> set[Key]:
         try:
-            actions = analyse_script(command, catalogue(opts.rules))
+            actions = analyse_script(command, catalogue(opts.rules, opts.production()))
         except Exception:
             return set()
-        keys = {key(t, opts.patterns) for a in actions for t in a.targets}
+        keys = {key(t, opts.production()) for a in actions for t in a.targets}
         return {k for k in keys if is_environment(k)}
 
     return targets
@@ -146,15 +170,14 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
     if tool == "Bash":
         findings = bash_findings(str(tool_input["command"]), opts, str(payload["session_id"]))
     else:
-        findings = mcp_findings(tool, tool_input, opts.patterns)
+        findings = mcp_findings(tool, tool_input, opts.production())
     if not findings:
         return None
     from . import protocol
-    from .confirm import find
     from .targets import key, same
     from .transcript import read_turns
 
-    wanted = {key(t, opts.patterns) for f in findings for t in f.targets}
+    wanted = {key(t, opts.production()) for f in findings for t in f.targets}
     # A batch: the tool's own fan-out flag, or production targets that are not one target.
     batch = any(f.scope_all for f in findings) or any(
         not same(a, b) for a in wanted for b in wanted
@@ -170,8 +193,11 @@ def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, obje
             turns = read_turns(str(path), str(payload["session_id"])) if path else []
         except OSError as err:
             turns, notes = [], [f"the transcript cannot be read ({err.strerror or err})"]
-        found, more = find(turns, wanted, batch, opts.patterns, command_targets(opts))
-        notes += more
+        if turns:
+            from .confirm import find
+
+            found, more = find(turns, wanted, batch, opts.production(), command_targets(opts))
+            notes += more
     what = ", ".join(sorted({f.what for f in findings}))
     if found is not None:
         reason = f"Rule #0 confirmation found for `{shown}` (production: {where}): {found.where()}."

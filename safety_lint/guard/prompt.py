@@ -16,20 +16,26 @@ from .targets import PRODUCTION, mentions
 
 
 def command_file(root: Path, name: str) -> Path | None:
-    """`.claude/skills/<name>/SKILL.md`, else `.claude/commands/**/<name>.md` (a namespace
-    folder is not part of the name; `ns:name` is read as `name`)."""
-    stem = name.rsplit(":", 1)[-1]
-    if not stem or "/" in stem or stem.startswith("."):
+    """The command or skill `/name` starts, found and named as the linter finds and names them
+    (discover.py: the project's `.claude/` folders, nested projects, plugins and marketplaces;
+    `/name`, a plugin's `/plugin:name`). As in Claude Code, a plugin's command also answers to
+    its bare name when no other command has that name; `ns:name` is also read as `name`."""
+    from ..discover import discover_repository
+    from ..engine import _command_names
+    from ..rulepack import default_pack
+
+    if not name or "/" in name or name.startswith("."):
         return None
-    skill = root / ".claude" / "skills" / stem / "SKILL.md"
-    if skill.is_file():
-        return skill
-    commands = root / ".claude" / "commands"
-    if commands.is_dir():
-        found = sorted(p for p in commands.rglob(f"{stem}.md") if p.is_file())
-        if found:
-            return found[0]
-    return None
+    names = _command_names(discover_repository(root, ()).targets, default_pack())
+    wanted = "/" + name.lower()
+    found = names.get(wanted) or names.get("/" + wanted.rsplit(":", 1)[-1])
+    if not found:
+        plugins = [facts for key, facts in names.items() if key.endswith(":" + wanted[1:])]
+        found = plugins[0] if len(plugins) == 1 else None
+    if not found:
+        return None
+    facts = sorted(found, key=lambda f: (f.scope != "project", f.path))[0]
+    return root / facts.path
 
 
 def classify(root: Path, path: Path) -> str | None:
@@ -51,7 +57,7 @@ def user_prompt_submit(payload: Mapping[str, object], opts: Options) -> dict[str
     words = str(payload["prompt"]).strip().split(None, 1)
     name = words[0][1:]
     args = words[1] if len(words) > 1 else ""
-    if not any(PRODUCTION in k for k in mentions(args, opts.patterns, words=True)):
+    if not any(PRODUCTION in k for k in mentions(args, opts.production(), words=True)):
         return None
     root = Path(os.environ.get("CLAUDE_PROJECT_DIR") or str(payload.get("cwd") or "."))
     path = command_file(root, name)

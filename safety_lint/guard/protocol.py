@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import normalize
-from .cache import bundled_rules, load_yaml
+from ..lazyre import lazy
+from ..record import record
+from .cache import bundled_rules, derived, parse_yaml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 VALIDATED, AFFECTS, IMPACT, TOKEN = "validated", "affects", "impact", "token"
 STANDARD = (VALIDATED, AFFECTS, TOKEN)
@@ -21,11 +25,11 @@ TOKEN_WORD = "PRODUCTION"  # typed exactly, case-sensitive (spec 5)
 YES = ("y", "yes")
 NO = ("n", "no", "not", "nope")
 
-_LEAD = re.compile(r"^\s*(?:[-*+>]|\(?\d{1,2}[.):]|q\d{1,2}[.):]?)\s*", re.I)
-_WORDS = re.compile(r"[a-z]+")
+_LEAD = lazy(r"^\s*(?:[-*+>]|\(?\d{1,2}[.):]|q\d{1,2}[.):]?)\s*", re.I)
+_WORDS = lazy(r"[a-z]+")
 
 
-@dataclass(frozen=True)
+@record
 class Question:
     id: str
     text: str
@@ -35,15 +39,22 @@ class Question:
 @lru_cache(maxsize=1)
 def questions() -> dict[str, Question]:
     """Each protocol question by id, from the bundled rule pack."""
-    data = load_yaml(os.path.join(bundled_rules(), "commands.yaml"))
-    by_name = {r.get("name"): r for r in data.get("rules", []) if isinstance(r, dict)}
+    path = os.path.join(bundled_rules(), "commands.yaml")
+
+    def protocol_rules() -> list[Any]:  # only these are kept: the file is 25 KB of rules
+        data = parse_yaml(path)
+        names = ("four-questions", "three-questions")
+        return [r for r in data.get("rules", []) if isinstance(r, dict) and r.get("name") in names]
+
+    rules = derived("protocol", [path], protocol_rules)
+    by_name = {r.get("name"): r for r in rules}
     out: dict[str, Question] = {}
     for name, ids in (("four-questions", BATCH), ("three-questions", STANDARD)):
         listed = by_name[name]["options"]["questions"]
         if len(listed) != len(ids):
             raise ValueError(f"rule {name}: expected {len(ids)} questions, found {len(listed)}")
         for qid, item in zip(ids, listed, strict=True):
-            out.setdefault(qid, Question(qid, item["text"], re.compile(item["pattern"], re.I)))
+            out.setdefault(qid, Question(qid, item["text"], lazy(item["pattern"], re.I)))
     return out
 
 
@@ -58,6 +69,8 @@ def numbered(batch: bool) -> str:
 
 def flat(text: str) -> str:
     """Normalised text of a message (spec 5 normalisation applied line by line)."""
+    from ..text import normalize  # only for a transcript's questions: it compiles patterns
+
     return " ".join(n for n in (normalize(line) for line in text.splitlines()) if n)
 
 

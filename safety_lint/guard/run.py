@@ -16,15 +16,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-DEFAULT_PRODUCTION = ("prod", "production", "prd", "live")
 # Permission modes in which Claude Code never shows a prompt: an `ask` would not reach a person.
 NO_PROMPT_MODES = ("bypassPermissions", "dontAsk")
 MAX_INPUT = 16 * 1024 * 1024
 # Characters through which a shell can build a word the text does not show literally.
 _INDIRECTION = ("$", "`", "{", "<(")
 USAGE = (
-    "usage: safety-lint guard [--production-pattern P]... [--mcp-tool NAME]... "
-    "[--audit-log FILE] [--rules DIR]... [--non-interactive]\n"
+    "usage: safety-lint guard [--production-pattern P]... [--no-default-production-patterns]"
+    " [--mcp-tool NAME]... [--audit-log FILE] [--rules DIR]... [--non-interactive]\n"
     "       safety-lint guard install [--user | --settings FILE] [--check] [--command CMD]"
     " [hook options]\n"
     "       safety-lint guard uninstall [--user | --settings FILE]\n"
@@ -37,23 +36,48 @@ class Malformed(Exception):
 
 
 class Options:
-    """The guard's settings, from the hook command line (written there by `guard install`)."""
+    """The guard's settings. From the hook command line (written there by `guard install`);
+    `settings.resolve` adds the rule pack's and the configuration's and sets `patterns`."""
 
-    __slots__ = ("audit_log", "mcp_tools", "non_interactive", "patterns", "rules")
+    __slots__ = (
+        "added_patterns",
+        "audit_log",
+        "default_patterns",
+        "mcp_tools",
+        "non_interactive",
+        "patterns",
+        "rules",
+    )
 
     def __init__(self) -> None:
-        self.patterns: tuple[str, ...] = DEFAULT_PRODUCTION
+        self.added_patterns: tuple[str, ...] = ()  # --production-pattern: added to the pack's
+        self.default_patterns = True  # False: --no-default-production-patterns
+        self.patterns: tuple[str, ...] | None = None  # in force; None until resolved
         self.mcp_tools: tuple[str, ...] = ()
         self.rules: tuple[str, ...] = ()  # team rule folders with catalogue additions
         self.audit_log: str | None = None
         self.non_interactive = False
 
+    def copy(self) -> Options:
+        out = Options()
+        for name in self.__slots__:
+            setattr(out, name, getattr(self, name))
+        return out
+
+    def production(self) -> tuple[str, ...]:
+        """The production patterns in force (an error when they were never resolved: nothing
+        may be judged against no patterns)."""
+        if self.patterns is None:
+            raise RuntimeError("the production patterns are not known")
+        return self.patterns
+
     def argv(self) -> list[str]:
         """These options as hook arguments (what `install` writes)."""
         out: list[str] = []
-        if self.patterns != DEFAULT_PRODUCTION:
-            for p in self.patterns:
-                out += ["--production-pattern", p]
+        for p in self.added_patterns:
+            out += ["--production-pattern", p]
+        if not self.default_patterns:
+            out.append("--no-default-production-patterns")
         for m in self.mcp_tools:
             out += ["--mcp-tool", m]
         for r in self.rules:
@@ -102,11 +126,12 @@ def parse_options(args: Sequence[str]) -> tuple[Options, list[str]]:
                 opts.audit_log = value
         elif arg == "--non-interactive":
             opts.non_interactive = True
+        elif arg == "--no-default-production-patterns":
+            opts.default_patterns = False
         else:
             rest.append(arg)
         i += 1
-    if patterns:
-        opts.patterns = tuple(dict.fromkeys(patterns))
+    opts.added_patterns = tuple(dict.fromkeys(patterns))
     opts.mcp_tools = tuple(dict.fromkeys(tools))
     opts.rules = tuple(dict.fromkeys(rules))
     return opts, rest
@@ -170,10 +195,11 @@ def session_has_state(payload: dict[str, object]) -> bool:
     return path is not None and os.path.exists(path)
 
 
-def may_name_production(text: str, patterns: Sequence[str]) -> bool:
+def may_name_production(text: str, patterns: Sequence[str] | None) -> bool:
     """False only when no shell word of `text` can hold a production name: none of the patterns
-    appears once quotes and backslashes are removed, and nothing is built by expansion."""
-    if any(mark in text for mark in _INDIRECTION):
+    appears once quotes and backslashes are removed, and nothing is built by expansion. True
+    for any text while the patterns are not known."""
+    if patterns is None or any(mark in text for mark in _INDIRECTION):
         return True
     flat = text.lower().replace("'", "").replace('"', "").replace("\\", "")
     return any(p in flat for p in patterns)
@@ -195,7 +221,7 @@ def nobody_can_answer(payload: dict[str, object], opts: Options) -> str | None:
     if mode in NO_PROMPT_MODES:
         return f"permission_mode is {mode}"
     if opts.non_interactive:
-        return "the guard runs with --non-interactive"
+        return "the guard is set non-interactive (--non-interactive, guard.non-interactive)"
     if os.environ.get("CLAUDE_CODE_ENTRYPOINT", "").startswith("sdk"):
         return "Claude Code runs non-interactively (CLAUDE_CODE_ENTRYPOINT=sdk...)"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
@@ -243,6 +269,20 @@ def internal_error(
     return out
 
 
+def _resolved(opts: Options, payload: dict[str, object]) -> Options:
+    """The settings in force (settings.py). Should reading them fail, every call is analysed
+    and judged as an internal error: `ask`, never a silent allow."""
+    try:
+        from .settings import resolve
+
+        return resolve(opts, payload)
+    except Malformed:
+        raise
+    except Exception as err:
+        sys.stderr.write(f"safety-lint guard: cannot read the settings: {err}\n")
+        return opts  # patterns None: may_name_production says yes, the analysis says ask
+
+
 def _emit(output: dict[str, object] | None) -> int:
     if output is not None:
         sys.stdout.write(json.dumps(output, ensure_ascii=False) + "\n")
@@ -258,6 +298,16 @@ def hook(opts: Options, data: bytes) -> int:
     event = payload["hook_event_name"]
     if event == "PreToolUse":
         tool = str(payload["tool_name"])
+        if tool != "Bash" and not tool.startswith("mcp__"):
+            return 0  # Read, Edit, Grep...: nothing the guard judges
+    elif event != "UserPromptSubmit":
+        return 0  # an event the guard does not handle: no decision
+    try:
+        opts = _resolved(opts, payload)
+    except Malformed as err:
+        sys.stderr.write(f"safety-lint guard: {err}\n")
+        return 2
+    if event == "PreToolUse":
         tool_input = payload["tool_input"]
         assert isinstance(tool_input, dict)
         if tool == "Bash":
@@ -304,7 +354,7 @@ def hook(opts: Options, data: bytes) -> int:
                     }
                 }
             )
-    return 0  # an event the guard does not handle: no decision
+    return 0
 
 
 def main(args: Sequence[str]) -> int:

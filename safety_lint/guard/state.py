@@ -17,20 +17,21 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from ..lazyre import lazy
+from ..record import record
 from .run import session_file
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from ..catalogue import Action, Catalogue
 
 ENV = "environment"  # `export VAR=value`: this command only
 
 
-@dataclass(frozen=True)
+@record
 class Setter:
     family: str  # catalogue family id
     subcommand: str  # the action's subcommand starts with these words
@@ -55,10 +56,10 @@ INHERIT = {
     "terraform-workspace": frozenset({"terraform"}),
     "azure-subscription": frozenset({"azure"}),
 }
-_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=")
+_ASSIGNMENT = lazy(r"^([A-Za-z_][A-Za-z0-9_]*)=")
 
 
-@dataclass(frozen=True)
+@record
 class Effective:
     action: Action
     targets: tuple[str, ...]

@@ -6,10 +6,12 @@ subset of the other), `prod-eu` and `prod-us` are not."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-
+from ..lazyre import lazy
 from ..targets import name_parts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 Key = frozenset[str]
 PRODUCTION = "prod"
@@ -27,14 +29,15 @@ OTHER_ENVIRONMENTS = {
     "sandbox": "sandbox",
     "preview": "preview",
 }
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")
+_WORD = lazy(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")
 # `--environment=prod`, `env: staging`, `ENVIRONMENT=test`, `target prod`, `-e prod` is too
 # ambiguous and is not read.
-_EXPLICIT = re.compile(
-    r"(?:--?(?:environment|env|stage|target|context|kube-context|profile|project|workspace)"
-    r"|\b(?:environment|env|stage|target|KUBECONTEXT|AWS_PROFILE|ENVIRONMENT|ENV))"
-    r"(?:\s*[=:]\s*|\s+)[\"'`]?([A-Za-z0-9][A-Za-z0-9_.:/@-]*)",
-    re.I,
+# Case-insensitive in the names only: under re.I every character class is case-folded over
+# all of Unicode, which made this the costliest pattern the hook compiles.
+_EXPLICIT = lazy(
+    r"(?i:--?(?:environment|env|stage|target|context|kube-context|profile|project|workspace)"
+    r"|\b(?:environment|env|stage|target|kubecontext|aws_profile))"
+    r"(?:\s*[=:]\s*|\s+)[\"'`]?([A-Za-z0-9][A-Za-z0-9_.:/@-]*)"
 )
 
 

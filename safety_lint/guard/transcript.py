@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+
+from ..lazyre import lazy, lazy_bytes
+from ..record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 QUESTION_TOOL = "AskUserQuestion"
 MAX_BYTES = 32 * 1024 * 1024  # only the end of a longer transcript is read
-_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=\s*"((?:[^"\\]|\\.)*)"')
-_TOOL_USE_ID = re.compile(rb'"tool_use_id"\s*:\s*"([^"\\]+)"')
-_COMMAND_TAG = re.compile(r"<command-(?:name|args)>(.*?)</command-(?:name|args)>", re.S)
+_PAIR = lazy(r'"((?:[^"\\]|\\.)*)"\s*=\s*"((?:[^"\\]|\\.)*)"')
+_TOOL_USE_ID = lazy_bytes(rb'"tool_use_id"\s*:\s*"([^"\\]+)"')
+_COMMAND_TAG = lazy(r"<command-(?:name|args)>(.*?)</command-(?:name|args)>", re.S)
 
 
-@dataclass(frozen=True)
+@record
 class Turn:
     line: int  # 1-based line of the transcript
     role: str  # "user" or "assistant"
