@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from safety_lint.catalogue import CatalogueError, Effect
@@ -79,6 +79,24 @@ class Lexicons:
     objects: tuple[str, ...]
     targets: tuple[str, ...]
     weak_verbs: frozenset[str] = frozenset()
+
+    @cached_property
+    def combined(self) -> dict[str, dict[str, tuple[tuple[int, int], ...]]]:
+        """Per category (`verbs`, `objects`, ...), the index of every word-spaced language at
+        once: key -> (language number, phrase number). One pass over a text's words serves
+        all of them instead of one per language."""
+        out: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        for attr in CATEGORY_ATTRS:
+            index: dict[str, list[tuple[int, int]]] = out.setdefault(attr, {})
+            for i, lang in enumerate(self.languages):
+                category: _Category = getattr(lang, attr)
+                if category.spaced:
+                    for key, numbers in category.index.items():
+                        index.setdefault(key, []).extend((i, n) for n in numbers)
+        return {a: {k: tuple(v) for k, v in idx.items()} for a, idx in out.items()}
+
+
+CATEGORY_ATTRS = ("verbs", "objects", "targets", "gates", "non_targets")
 
 
 def _phrase(entry: str, spaced: bool) -> str:
@@ -172,6 +190,34 @@ def _found(
         for cid, pattern, key in category.phrases:
             if key in lowered:
                 hits.extend((m.start(), m.end(), cid) for m in _compiled(pattern).finditer(text))
+    return _resolved(hits)
+
+
+def _found_each(
+    lexicons: Lexicons, attr: str, text: str, words: Words
+) -> list[list[tuple[str, int, int]]]:
+    """`_found` of the category `attr` of every language, in the order of the languages; the
+    word-spaced languages in one pass over the text's words."""
+    languages = lexicons.languages
+    combined = lexicons.combined[attr]
+    hits: list[list[tuple[int, int, str]]] = [[] for _ in languages]
+    for key in combined.keys() & words.keys():
+        starts = words[key]
+        for i, n in combined[key]:
+            cid, pattern, _ = getattr(languages[i], attr).phrases[n]
+            rx = _compiled(pattern)
+            for start in starts:
+                match = rx.match(text, start)
+                if match:
+                    hits[i].append((match.start(), match.end(), cid))
+    return [
+        _resolved(hits[i]) if getattr(lang, attr).spaced else _found(getattr(lang, attr), text)
+        for i, lang in enumerate(languages)
+    ]
+
+
+def _resolved(hits: list[tuple[int, int, str]]) -> list[tuple[str, int, int]]:
+    """At one place the longest phrase wins, and matches do not overlap."""
     hits.sort(key=lambda h: (h[0], h[0] - h[1], h[2]))
     out: list[tuple[str, int, int]] = []
     end = -1
@@ -203,16 +249,17 @@ def match_steps(sentence: str, lexicons: Lexicons) -> list[StepMatch]:
     text = sentence[:MAX_CHARS]
     out: list[StepMatch] = []
     words = _words(text)
-    found = [(language, _found(language.verbs, text, words)) for language in lexicons.languages]
+    verbs_each = _found_each(lexicons, "verbs", text, words)
+    found = list(zip(lexicons.languages, verbs_each, strict=True))
     if not any(verbs for _, verbs in found):
         return out
     # Objects and targets of any language: prose mixes them ("задеплой service в prod").
-    objects = [h for lang in lexicons.languages for h in _found(lang.objects, text, words)]
-    masks = [h for lang in lexicons.languages for h in _found(lang.non_targets, text, words)]
+    objects = [h for hits in _found_each(lexicons, "objects", text, words) for h in hits]
+    masks = [h for hits in _found_each(lexicons, "non_targets", text, words) for h in hits]
     targets = [
         (cid, s, e)
-        for language in lexicons.languages
-        for cid, s, e in _found(language.targets, text, words)
+        for hits in _found_each(lexicons, "targets", text, words)
+        for cid, s, e in hits
         if not any(ms <= s and e <= me for _, ms, me in masks)  # "production-ready code"
     ]
     # "环境" inside "生产环境" is the target, not an object of its own; "release" inside
@@ -261,8 +308,9 @@ def match_gates(sentence: str, lexicons: Lexicons) -> list[GateMatch]:
     text = sentence[:MAX_CHARS]
     out: list[GateMatch] = []
     words = _words(text)
-    for language in lexicons.languages:
-        for _, start, end in _found(language.gates, text, words):
+    gates_each = _found_each(lexicons, "gates", text, words)
+    for language, hits in zip(lexicons.languages, gates_each, strict=True):
+        for _, start, end in hits:
             out.append(GateMatch(language.code, text[start:end], start, end))
     out.sort(key=lambda m: (m.start, m.language))
     return out
