@@ -20,6 +20,7 @@ from safety_lint.catalogue import (
     Rule,
 )
 from safety_lint.record import replace
+from safety_lint.safeyaml import node_line
 
 T = TypeVar("T")
 EFFECTS = tuple(EFFECT_ORDER)
@@ -75,7 +76,7 @@ class _Reader:
         self.source = source
 
     def fail(self, node: Any, key: Any, message: str, hint: str = "") -> CatalogueError:
-        return CatalogueError(self.source, _line(node, key), message, hint)
+        return CatalogueError(self.source, node_line(node, key), message, hint)
 
     def keys(self, node: Any, allowed: Sequence[str], what: str) -> None:
         if not isinstance(node, Mapping):
@@ -116,20 +117,6 @@ class _Reader:
             return re.compile(pattern, re.IGNORECASE)
         except re.error as err:
             raise self.fail(node, key, f"bad regular expression {pattern!r}: {err}") from None
-
-
-def _line(node: Any, key: Any = None) -> int:
-    lc = getattr(node, "lc", None)
-    if lc is None:
-        return 0
-    try:
-        if key is None:
-            return int(lc.line) + 1
-        if isinstance(key, int):
-            return int(lc.item(key)[0]) + 1
-        return int(lc.key(key)[0]) + 1
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return int(lc.line) + 1
 
 
 def _condition(r: _Reader, node: Any, what: str) -> Condition:
@@ -236,7 +223,7 @@ def _family(r: _Reader, node: Any) -> tuple[Family, bool]:
         script_options=frozenset(r.strings(node, "script-options")),
         calls_mutating=tuple(r.strings(calls, "mutating")),
         calls_reading=tuple(r.strings(calls, "reading")),
-        source=f"{r.source}:{_line(node)}",
+        source=f"{r.source}:{node_line(node)}",
     )
     return family, merge
 

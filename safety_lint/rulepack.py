@@ -24,6 +24,7 @@ from .model import (
     is_class,
 )
 from .patterns import compile_error, compile_pattern
+from .safeyaml import node_line
 from .sectionfix import SectionFix, check_fix, read_fix
 
 T = TypeVar("T", bound=str)
@@ -141,20 +142,6 @@ class RulePack:
         return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def _line(node: Any, key: str | int | None = None) -> int:
-    lc = getattr(node, "lc", None)
-    if lc is None:
-        return 0
-    try:
-        if key is None:
-            return int(lc.line) + 1
-        if isinstance(key, int):
-            return int(lc.item(key)[0]) + 1
-        return int(lc.key(key)[0]) + 1
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return int(lc.line) + 1
-
-
 class _Reader:
     """Typed access to one YAML file's nodes, raising RulePackError with file:line."""
 
@@ -163,7 +150,7 @@ class _Reader:
         self.trusted = trusted  # a bundled rule file, not a team's
 
     def fail(self, node: Any, key: str | int | None, message: str) -> RulePackError:
-        return RulePackError(f"{self.path}:{_line(node, key)}: {message}")
+        return RulePackError(f"{self.path}:{node_line(node, key)}: {message}")
 
     def keys(self, node: Any, allowed: Iterable[str], required: Iterable[str], what: str) -> None:
         if not isinstance(node, dict):
@@ -203,7 +190,7 @@ class _Reader:
     def regex(self, node: Any, key: str | int, pattern: Any) -> re.Pattern[str]:
         if not isinstance(pattern, str):
             raise self.fail(node, key, "a pattern must be a string")
-        where = f"{self.path.name}:{_line(node, key)}"
+        where = f"{self.path.name}:{node_line(node, key)}"
         try:
             return compile_pattern(pattern, re.IGNORECASE, self.trusted, where)
         except compile_error() as err:
@@ -342,7 +329,7 @@ def _rule(
         done=r.string(node, "done", ""),
         todo=r.string(node, "todo", ""),
         doc={k: r.string(doc, k) for k in doc},
-        source=f"{r.path.name}:{_line(node)}",
+        source=f"{r.path.name}:{node_line(node)}",
         suppressible=_boolean(r, node, "suppressible", True),
         trusted=r.trusted,
     )

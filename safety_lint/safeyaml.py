@@ -89,3 +89,18 @@ def load(loader: Any, text: str) -> Any:
         raise
     except (ValueError, TypeError, OverflowError, RecursionError) as err:
         raise YamlLimit(f"YAML value cannot be read: {str(err).splitlines()[0][:200]}") from None
+
+
+def node_line(node: Any, key: Any = None) -> int:
+    """The 1-based line of a ruamel node (or of its key or item), 0 when it carries none."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return 0
+    try:
+        if key is None:
+            return int(lc.line) + 1
+        if isinstance(key, int):
+            return int(lc.item(key)[0]) + 1
+        return int(lc.key(key)[0]) + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return int(lc.line) + 1
