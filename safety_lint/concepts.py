@@ -70,10 +70,6 @@ class Concept:
     literals: tuple[frozenset[str] | None, ...] = ()
 
     @cached_property
-    def compiled(self) -> tuple[tuple[re.Pattern[str], bool], ...]:
-        return tuple((_rx(src), opposite) for src, opposite in self.sources)
-
-    @cached_property
     def any(self) -> re.Pattern[str]:
         """Every phrase and opposite at once: most units hold none of them."""
         joined = "|".join(re.sub(r"\(\?P<gap\d+>", "(?:", src) for src, _ in self.sources)

@@ -166,26 +166,11 @@ def _words(text: str) -> Words:
     return out
 
 
-def _found(
-    category: _Category, text: str, words: Words | None = None
-) -> list[tuple[str, int, int]]:
-    """(id, start, end) of each phrase found; at one place the longest phrase wins and
-    matches do not overlap."""
+def _found_unspaced(category: _Category, text: str) -> list[tuple[str, int, int]]:
+    """(id, start, end) of each phrase of a language written without spaces (Chinese,
+    Japanese): no word index, a literal key test before each phrase's pattern."""
     hits: list[tuple[int, int, str]] = []
-    if category.spaced:
-        index = category.index
-        words = _words(text) if words is None else words
-        # Only the keys both have: most texts share none with a category (no loop at all).
-        for key in index.keys() & words.keys():
-            starts = words[key]
-            for n in index[key]:
-                cid, pattern, _ = category.phrases[n]
-                rx = _compiled(pattern)
-                for start in starts:
-                    match = rx.match(text, start)
-                    if match:
-                        hits.append((match.start(), match.end(), cid))
-    elif category.ascii or not text.isascii():
+    if category.ascii or not text.isascii():
         lowered = text.lower()
         for cid, pattern, key in category.phrases:
             if key in lowered:
@@ -196,8 +181,9 @@ def _found(
 def _found_each(
     lexicons: Lexicons, attr: str, text: str, words: Words
 ) -> list[list[tuple[str, int, int]]]:
-    """`_found` of the category `attr` of every language, in the order of the languages; the
-    word-spaced languages in one pass over the text's words."""
+    """(id, start, end) of each phrase of the category `attr` (`verbs`, `objects`, ...), per
+    language in the order of the languages: the word-spaced languages in one pass over the
+    text's words (only the index keys both have), each language's matches resolved alone."""
     languages = lexicons.languages
     combined = lexicons.combined[attr]
     hits: list[list[tuple[int, int, str]]] = [[] for _ in languages]
@@ -210,10 +196,11 @@ def _found_each(
                 match = rx.match(text, start)
                 if match:
                     hits[i].append((match.start(), match.end(), cid))
-    return [
-        _resolved(hits[i]) if getattr(lang, attr).spaced else _found(getattr(lang, attr), text)
-        for i, lang in enumerate(languages)
-    ]
+    out = []
+    for i, lang in enumerate(languages):
+        category: _Category = getattr(lang, attr)
+        out.append(_resolved(hits[i]) if category.spaced else _found_unspaced(category, text))
+    return out
 
 
 def _resolved(hits: list[tuple[int, int, str]]) -> list[tuple[str, int, int]]:
