@@ -454,8 +454,9 @@ def merge(
             negation.setdefault(key, []).extend(r.strings(data["negation"], key))
 
 
-def check_pack(pack: Any) -> None:
-    """Every concept a rule names exists and every phrase compiles; else RulePackError."""
+def check_pack(pack: Any) -> Lexicon:
+    """Every concept a rule names exists and every phrase compiles (else RulePackError); the
+    validated concepts."""
     import difflib
 
     from .rulepack import RulePackError
@@ -474,3 +475,4 @@ def check_pack(pack: Any) -> None:
                     raise RulePackError(
                         f"{rule.source}: rule {rule.code} names unknown concept '{name}'{hint}"
                     )
+    return lex

@@ -429,12 +429,6 @@ def merge_concepts(r: _Reader, data: Any, *into: Any) -> None:
     merge(r, data, *into)
 
 
-def check_concepts(pack: RulePack) -> None:
-    from .concepts import check_pack
-
-    check_pack(pack)
-
-
 def load_pack(folders: Iterable[Path]) -> RulePack:
     """Merge every `*.yaml` of the folders, in order (later folders add rules). A pack that
     fails validation is loaded again with line numbers, so the error names file and line."""
@@ -532,12 +526,11 @@ def _load_pack(files: list[tuple[Path, Path, bool]], with_lines: bool) -> RulePa
         kinds=kinds,
         classification_trusted=classification_trusted,
     )
-    check_concepts(pack)
     from .classify import evidence_sources
-    from .concepts import build, source_literals
+    from .concepts import check_pack, source_literals
     from .prefilter import required as literals_of
 
-    pack.prefilters = source_literals(build(pack.words, pack.concepts, pack.negation))
+    pack.prefilters = source_literals(check_pack(pack))
     pack.prefilters.update({src: literals_of(src, f) for src, f in evidence_sources(pack)})
     return pack
 
