@@ -23,7 +23,6 @@ from safety_lint.lazyre import lazy
 from safety_lint.record import record
 from safety_lint.shell import Invocation, tool_name
 from safety_lint.targets import (
-    DEFAULT_PRODUCTION,
     find_targets,
     hosts,
     is_local,
@@ -43,7 +42,6 @@ else:
 EFFECT_ORDER: dict[str, int] = {"reading": 0, "unknown": 1, "unknown-mutating": 2, "mutating": 3}
 
 __all__ = [
-    "DEFAULT_PRODUCTION",
     "Action",
     "Catalogue",
     "CatalogueError",
@@ -311,7 +309,9 @@ def _decided(
         effect, rule_id, mutates = "reading", rule_id + ".dry-run", False
     scope = scope or (mutates and _present(args, family.scope_options))
     own = set(subcommand.lower().split())
-    kept = tuple(t for t in targets if t.lower() not in own or is_production(t))
+    kept = tuple(
+        t for t in targets if t.lower() not in own or is_production(t, catalogue.production)
+    )
     return _action(inv, tool, subcommand, effect, family, kept, scope, rule_id)
 
 
@@ -472,7 +472,7 @@ def _holds(
         return True
     if cond.production and any(is_production(t, catalogue.production) for t in targets):
         return True
-    return cond.remote and any(not is_local(t, catalogue.local) for t in targets)
+    return cond.remote and any(not is_local(t, catalogue) for t in targets)
 
 
 def explain(action: Action) -> str:

@@ -269,7 +269,7 @@ def _source_evidence(sources: Sequence[Source], s: Settings, kind_of_file: str) 
                     break
     for ev in (
         *action_findings(sources, s.catalogue, s.api_operations),
-        *step_findings(sources, s.lexicons, s.scope, s.live),
+        *step_findings(sources, s.lexicons, s.scope, s.live, s.catalogue),
         *call_findings(sources, s.lexicons),
     ):
         counts = ev.modality in COUNTED_MODALITIES

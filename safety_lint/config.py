@@ -425,6 +425,16 @@ def effective(config: Config, core_documents: list[str], rule_folders: list[Path
                 "priorities": config.status.priorities,
             },
         ),
+        (
+            "guard",
+            {
+                "production-patterns": config.guard.production_patterns,
+                "default-production-patterns": config.guard.default_production_patterns,
+                "mcp-tools": config.guard.mcp_tools,
+                "audit-log": config.guard.audit_log,
+                "non-interactive": config.guard.non_interactive,
+            },
+        ),
     ]
     lines = [f"# configuration: {origin}"]
     for key, value in values:

@@ -70,12 +70,12 @@ def _effect(action: Action, ops: ApiOperations) -> str:
     return action.effect
 
 
-def _strength(action: Action, effect: str) -> int:
+def _strength(action: Action, effect: str, catalogue: Catalogue) -> int:
     """DECIDES, WEAK, or 0 (no finding) for one action."""
     if effect not in ("mutating", "unknown-mutating"):
         return 0
-    production = any(is_production(t) for t in action.targets)
-    local = bool(action.targets) and all(is_local(t) for t in action.targets)
+    production = any(is_production(t, catalogue.production) for t in action.targets)
+    local = bool(action.targets) and all(is_local(t, catalogue) for t in action.targets)
     if local and not production:
         return 0
     if effect == "mutating" or production:
@@ -113,7 +113,7 @@ def action_findings(
             if not src.typed and (action.family == "generic" or head[0] != head[0].lower()):
                 continue  # an unlabelled fence holds prose, trees and code as often as commands
             effect = _effect(action, ops)
-            weight = _strength(action, effect)
+            weight = _strength(action, effect, catalogue)
             if not weight:
                 continue
             on = f" on {', '.join(action.targets)}" if action.targets else ""
@@ -205,7 +205,11 @@ def _leads(text: str, start: int) -> bool:
 
 
 def step_findings(
-    sources: Iterable[Source], lexicons: Lexicons, scope: modality.Scope, live: re.Pattern[str]
+    sources: Iterable[Source],
+    lexicons: Lexicons,
+    scope: modality.Scope,
+    live: re.Pattern[str],
+    catalogue: Catalogue,
 ) -> Iterator[Evidence]:
     """Plain-language steps and confirmation gates (any language), with their modality."""
     for src in sources:
@@ -236,7 +240,7 @@ def step_findings(
                 continue
             if step.effect != "mutating":
                 continue  # a bare verb is everywhere ("before deploying") and decides nothing
-            live_target = step.target is not None and not is_local(step.target)
+            live_target = step.target is not None and not is_local(step.target, catalogue)
             # English prose has the statement kinds; an English step decides in the description
             # (verb + live object), other languages anywhere with a live target.
             if step.language == "en":

@@ -13,7 +13,6 @@ TYPE_CHECKING = False  # not `typing`: the guard imports this before every Bash 
 if TYPE_CHECKING:  # types only: catalogue imports this module
     from safety_lint.catalogue import Catalogue, Family
 
-DEFAULT_PRODUCTION = ("prod", "production", "prd", "live")
 _PART = lazy(r"[a-z]+")
 _LOCAL_HOSTS = lazy(
     r"^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal)$"
@@ -25,46 +24,24 @@ def name_parts(value: str) -> list[str]:
     return _PART.findall(value.lower())
 
 
-def is_production(value: str, patterns: Sequence[str] = DEFAULT_PRODUCTION) -> bool:
+def is_production(value: str, patterns: Sequence[str]) -> bool:
     """Does `value` name production? Matched as name parts: `acme-prd`, `prod-eu-1`,
-    `postgres://db.prod.internal/x` yes; `product`, `produce` no."""
+    `postgres://db.prod.internal/x` yes; `product`, `produce` no. The names are the rule
+    pack's (`catalogue.production`) or the guard's settings: policy, not code."""
     wanted = {p.lower() for p in patterns}
     return any(part in wanted for part in name_parts(value))
 
 
-_LOCAL_PARTS = frozenset(
-    [
-        "localhost",
-        "local",
-        "dev",
-        "development",
-        "test",
-        "testing",
-        "sandbox",
-        "ci",
-        "kind",
-        "minikube",
-        "docker",
-        "desktop",
-        "k3d",
-        "emulator",
-        "emulators",
-        "localstack",
-        "devcontainer",
-    ]
-)
-
-
-def is_local(value: str, local: frozenset[str] = _LOCAL_PARTS) -> bool:
-    """Does `value` name a local or throwaway target (localhost, dev, test, kind, minikube...)?
-    A value that also names production is not local."""
+def is_local(value: str, catalogue: Catalogue) -> bool:
+    """Does `value` name a local or throwaway target (localhost, dev, test, kind, minikube...:
+    the pack's `local` names)? A value that also names production is not local."""
     lowered = value.lower().strip()
     host = re.sub(r"^[a-z+]+://([^@/]*@)?", "", lowered).split("/")[0].rsplit(":", 1)[0]
     if _LOCAL_HOSTS.match(host) or _LOCAL_HOSTS.match(lowered):
         return True
-    if is_production(value):
+    if is_production(value, catalogue.production):
         return False
-    return any(part in local for part in name_parts(value))
+    return any(part in catalogue.local for part in name_parts(value))
 
 
 _PLACEHOLDER = lazy(

@@ -245,6 +245,11 @@ def test_config_command_shows_values_and_origins(repo: Path) -> None:
     assert out.splitlines()[0] == "# configuration: .safety-lint.yaml"
     assert 'exclude: ["x"]  # .safety-lint.yaml' in out
     assert 'fail-on: "error"  # default' in out
+    assert '"default-production-patterns": true' in out.splitlines()[-1]  # guard: listed too
+    (repo / ".safety-lint.yaml").write_text("guard:\n  production-patterns: [blue]\n")
+    out = cli(repo, "config", ".").stdout
+    assert 'guard: {"production-patterns": ["blue"]' in out
+    assert out.rstrip().endswith("# .safety-lint.yaml")
 
 
 # --- output files ---------------------------------------------------------------------------

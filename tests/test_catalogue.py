@@ -394,7 +394,7 @@ def test_dry_run_reads() -> None:
     ],
 )
 def test_is_production(value: str, expected: bool) -> None:
-    assert is_production(value) is expected
+    assert is_production(value, default_catalogue().production) is expected
 
 
 @pytest.mark.parametrize(
@@ -415,7 +415,7 @@ def test_is_production(value: str, expected: bool) -> None:
     ],
 )
 def test_is_local(value: str, expected: bool) -> None:
-    assert is_local(value) is expected
+    assert is_local(value, default_catalogue()) is expected
 
 
 @pytest.mark.parametrize(

@@ -71,6 +71,26 @@ def test_questions_come_from_the_rule_pack() -> None:
         protocol.VALIDATED
     ]
     assert protocol.asked("Type 'PROD' to confirm") == []
+    # Marks inside a question, curly quotes and line breaks do not hide it.
+    text = "1. Have you validated this in **TEST**?\n(y/n)\n2. Type \u2018`PRODUCTION`\u2019 to confirm"
+    assert [q for q, _, _ in protocol.asked(text)] == [protocol.VALIDATED, protocol.TOKEN]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "lead"),
+    [
+        ("have you validated (this|it) in test", "have you validated "),
+        ("tests? pass", "test"),  # the quantified `s` is not part of it
+        ("a{2}b", ""),
+        ("type '(?-i:PRODUCTION)' to confirm", "type '"),
+        ("yes|no", ""),  # a top-level alternative may start anywhere
+        (r"do you \(really\)|x", ""),
+        ("(?i)anything", ""),
+        ("plain words", "plain words"),
+    ],
+)
+def test_literal_lead_begins_every_match(pattern: str, lead: str) -> None:
+    assert protocol.literal_lead(pattern) == lead
 
 
 @pytest.mark.parametrize(

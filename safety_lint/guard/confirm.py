@@ -124,8 +124,9 @@ class _State:
 
 def _assistant(s: _State, turn: Turn) -> None:
     if p.may_ask(turn.text):
-        ids = [qid for qid, _, _ in p.asked(turn.text)]
-        named = mentions(p.without_questions(turn.text), s.patterns, words=False)
+        found = p.asked(turn.text)
+        ids = [qid for qid, _, _ in found]
+        named = mentions(p.without_questions(turn.text, found), s.patterns, words=False)
     else:  # most turns: no normalisation needed
         ids, named = [], mentions(turn.text, s.patterns, words=False)
     tool_ids: list[str] = []

@@ -26,7 +26,6 @@ YES = ("y", "yes")
 NO = ("n", "no", "not", "nope")
 
 _LEAD = lazy(r"^\s*(?:[-*+>]|\(?\d{1,2}[.):]|q\d{1,2}[.):]?)\s*", re.I)
-_WORDS = lazy(r"[a-z]+")
 
 
 @record
@@ -34,6 +33,33 @@ class Question:
     id: str
     text: str
     pattern: re.Pattern[str]
+    lead: str  # lower case; every match of the pattern starts with it
+
+
+# A pattern's literal start ends at its first special character; a quantified last letter
+# (`tests?`) is not part of it.
+_SPECIAL = frozenset("\\.^$*+?{}[]()|")
+
+
+def literal_lead(pattern: str) -> str:
+    """The literal text every match of `pattern` begins with ('' when there is none, as for a
+    pattern with a top-level `|`)."""
+    depth, escaped = 0, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return ""
+    for i, char in enumerate(pattern):
+        if char in _SPECIAL:
+            return pattern[: i - 1 if char in "*?{" else i].lower()
+    return pattern.lower()
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +80,10 @@ def questions() -> dict[str, Question]:
         if len(listed) != len(ids):
             raise ValueError(f"rule {name}: expected {len(ids)} questions, found {len(listed)}")
         for qid, item in zip(ids, listed, strict=True):
-            out.setdefault(qid, Question(qid, item["text"], lazy(item["pattern"], re.I)))
+            source = item["pattern"]
+            out.setdefault(
+                qid, Question(qid, item["text"], lazy(source, re.I), literal_lead(source))
+            )
     return out
 
 
@@ -67,11 +96,24 @@ def numbered(batch: bool) -> str:
     return " ".join(f"{i}. {t}" for i, t in enumerate(wording(batch), 1))
 
 
-def flat(text: str) -> str:
-    """Normalised text of a message (spec 5 normalisation applied line by line)."""
-    from ..text import normalize  # only for a transcript's questions: it compiles patterns
+# What a transcript's questions are flattened with: the marks that may sit inside a question
+# (`**TEST**`, `` `PRODUCTION` ``) dropped, quotes and dashes made plain, white space
+# collapsed. Plain string operations, not the linter's spec-5 `normalize`, whose patterns would
+# be compiled before every Bash call. A question written with other markup inside it is not
+# recognised, and the guard then asks: never a false allow.
+_MARKUP = str.maketrans(
+    {
+        **dict.fromkeys("*`~\\\ufe0f"),
+        **dict.fromkeys("\u2018\u2019\u2032", "'"),
+        **dict.fromkeys("\u201c\u201d", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    }
+)
 
-    return " ".join(n for n in (normalize(line) for line in text.splitlines()) if n)
+
+def flat(text: str) -> str:
+    """A message's text as one line, for finding the protocol's questions in it."""
+    return " ".join(text.translate(_MARKUP).split())
 
 
 def may_ask(text: str) -> bool:
@@ -84,17 +126,20 @@ def may_ask(text: str) -> bool:
 def asked(text: str) -> list[tuple[str, int, int]]:
     """The protocol questions in `text`, in order of appearance: (id, start, end) in flat(text)."""
     norm = flat(text)
+    lowered = norm.lower()
     found: list[tuple[int, int, str]] = []
     for q in questions().values():
-        found += [(m.start(), m.end(), q.id) for m in q.pattern.finditer(norm)]
+        if q.lead in lowered:  # a question's pattern is compiled only where it can match
+            found += [(m.start(), m.end(), q.id) for m in q.pattern.finditer(norm)]
     found.sort()
     return [(qid, start, end) for start, end, qid in found]
 
 
-def without_questions(text: str) -> str:
-    """The message with the protocol's own words removed (they name TEST and PRODUCTION)."""
+def without_questions(text: str, found: list[tuple[str, int, int]]) -> str:
+    """flat(text) with the questions `asked(text)` found removed (they name TEST and
+    PRODUCTION)."""
     norm = flat(text)
-    for _, start, end in reversed(asked(text)):
+    for _, start, end in reversed(found):
         norm = norm[:start] + " " + norm[end:]
     return norm
 
@@ -118,6 +163,6 @@ def accepted(qid: str, answer: str) -> bool:
     """A yes for a y/n question; the token exactly for the last one."""
     if qid == TOKEN:
         return answer.strip() == TOKEN_WORD
-    words = _WORDS.findall(answer.lower())
+    words = "".join(c if "a" <= c <= "z" else " " for c in answer.lower()).split()
     # "Yes, I have" is a yes; "Yes, No" (two options ticked) and "yes, not yet" are not.
     return bool(words) and words[0] in YES and not any(w in NO for w in words)
