@@ -97,6 +97,8 @@ class Condition:
     env: tuple[str, ...] = ()
     production: bool = False  # a target that is production
     remote: bool = False  # a target that is not local
+    # The last word (`main`, `HEAD:main`) names a branch the file says deploys to production.
+    deploying_branch: bool = False
 
     def __bool__(self) -> bool:
         return bool(
@@ -108,6 +110,7 @@ class Condition:
             or self.env
             or self.production
             or self.remote
+            or self.deploying_branch
         )
 
 
@@ -168,6 +171,11 @@ class Catalogue:
     tool_patterns: Sequence[tuple[re.Pattern[str], Family]] = ()
     query_suffixes: frozenset[str] = frozenset()
     help_options: frozenset[str] = frozenset()
+    # With a production name in one sentence, words that say something goes there.
+    deploy_links: frozenset[str] = frozenset()
+    # Per file, not from the pack: the words of the sentences in which the file says something
+    # goes to production (`merge to main for production deployment`); see `for_file`.
+    deploying_words: frozenset[str] = frozenset()
 
 
 def load_catalogue(
@@ -472,6 +480,10 @@ def _holds(
         return True
     if cond.production and any(is_production(t, catalogue.production) for t in targets):
         return True
+    if cond.deploying_branch and catalogue.deploying_words:
+        words = [a for a in args if not a.startswith("-")]
+        if words and words[-1].rsplit(":", 1)[-1].lower() in catalogue.deploying_words:
+            return True
     return cond.remote and any(not is_local(t, catalogue) for t in targets)
 
 

@@ -38,6 +38,7 @@ TOP = (
     "read-verbs",
     "query-suffixes",
     "help-options",
+    "deploy-links",
     "sql",
     "families",
 )
@@ -67,7 +68,17 @@ FAMILY = (
     "doc",
 )
 RULE = ("id", "subcommand", "effect", "when", "unless", "scope", "doc")
-CONDITION = ("options", "global-options", "tool", "args", "last-arg", "env", "production", "remote")
+CONDITION = (
+    "options",
+    "global-options",
+    "tool",
+    "args",
+    "last-arg",
+    "env",
+    "production",
+    "remote",
+    "deploying-branch",
+)
 STATEMENTS = ("", "sql", "calls", "lines", "remote")
 
 
@@ -138,6 +149,7 @@ def _condition(r: _Reader, node: Any, what: str) -> Condition:
         env=tuple(r.strings(node, "env")),
         production=r.flag(node, "production"),
         remote=r.flag(node, "remote"),
+        deploying_branch=r.flag(node, "deploying-branch"),
     )
 
 
@@ -317,6 +329,7 @@ def build(documents: Sequence[Mapping[str, object]], sources: Sequence[str] = ()
         sql_scan=frozenset(sql["scan"]),
         query_suffixes=frozenset(v.lower() for v in lists["query-suffixes"]),
         help_options=frozenset(lists["help-options"]),
+        deploy_links=frozenset(v.lower() for v in lists["deploy-links"]),
     )
 
 

@@ -268,7 +268,7 @@ def _source_evidence(sources: Sequence[Source], s: Settings, kind_of_file: str) 
                 if counts:
                     break
     for ev in (
-        *action_findings(sources, s.catalogue, s.api_operations),
+        *action_findings(sources, s.catalogue, s.api_operations, s.scope),
         *step_findings(sources, s.lexicons, s.scope, s.live, s.catalogue),
         *call_findings(sources, s.lexicons),
     ):

@@ -11,7 +11,7 @@ fan-out option (`kubectl delete --all-namespaces`) is scope.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from . import modality
@@ -19,7 +19,9 @@ from .catalogue import Action, Catalogue, analyse_script, is_local, is_productio
 from .decide import DECIDES, WEAK
 from .lexicon import Lexicons, match_gates, match_steps
 from .model import Evidence
+from .record import replace
 from .sources import Source
+from .targets import name_parts
 
 CODE = ("code", "script", "inline")
 # A Latin-script match counts only in a sentence with that language's own little words:
@@ -97,10 +99,43 @@ def _command_like(text: str, catalogue: Catalogue) -> bool:
     return first.lower() in catalogue.by_tool or bool(_SCRIPT.search(first))
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+_WORD = re.compile(r"->|=>|→|[\w./-]+")
+
+
+def deploying_words(
+    sources: Iterable[Source], catalogue: Catalogue, scope: modality.Scope
+) -> frozenset[str]:
+    """The words of the sentences where the file says something goes to production: a
+    production name and a deploy link (`catalogue.deploy_links`) in one sentence. The
+    description counts as one sentence: it is what the file says it does. A prohibition
+    ("never push to main during a production deploy") says nothing goes there."""
+    found: set[str] = set()
+    for src in sources:
+        if src.kind not in ("description", "text") or src.modality == "prohibited":
+            continue
+        folded = src.text.casefold()
+        if not any(name in folded for name in catalogue.production):
+            continue
+        parts = [folded] if src.kind == "description" else _SENTENCE_END.split(folded)
+        for part in parts:
+            if modality.lead(part, scope) == "prohibited":
+                continue
+            words = set(_WORD.findall(part))
+            names = {p for w in words for p in name_parts(w)}
+            linked = words & catalogue.deploy_links or names & catalogue.deploy_links
+            if linked and any(n in catalogue.production for n in names):
+                found |= {w.strip("./") for w in words}
+    return frozenset(found)
+
+
 def action_findings(
-    sources: Iterable[Source], catalogue: Catalogue, ops: ApiOperations
+    sources: Sequence[Source], catalogue: Catalogue, ops: ApiOperations, scope: modality.Scope
 ) -> Iterator[Evidence]:
     """Every action of the code sources that may change something, with its modality."""
+    words = deploying_words(sources, catalogue, scope)
+    if words:
+        catalogue = replace(catalogue, deploying_words=words)
     for src in sources:
         if src.kind not in CODE:
             continue

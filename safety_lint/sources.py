@@ -17,6 +17,7 @@ from .model import Block, Document, Section
 
 FRONTMATTER_SOURCES = ("argument-hint", "description")
 _INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_LONE_TICK = re.compile(r"(?<!`)`(?!`)([^`\n]+)$", re.M)  # a final unclosed span, to its line end
 _QUOTED = re.compile(r'"[^"]{3,}"')
 _LABEL = re.compile(r"^[\w /*-]{1,30}:\s*$")
 _NUMBERED = re.compile(r"\d+\.\s")
@@ -195,9 +196,16 @@ def body_sources(
                 continue
             ends = modality.sentence_ends(block.text)
             newlines = [i for i, ch in enumerate(block.text) if ch == "\n"]
-            for m in _INLINE_CODE.finditer(block.text):
+            matches = list(_INLINE_CODE.finditer(block.text))
+            spans = [(m.start(), m.start(2), m.group(2)) for m in matches]
+            # A span a blank line cut off (its closing backtick is in the next paragraph) is
+            # still code: from the lone backtick to the end of its line.
+            lone = _LONE_TICK.search(block.text, matches[-1].end() if matches else 0)
+            if lone is not None and "`" not in block.text[lone.end() :]:
+                spans.append((lone.start(), lone.start(1), lone.group(1)))
+            for start, at, code in spans:
                 here = given
                 if here == "instructed":
-                    here = modality.at(block.text, m.start(), scope, ends)
-                line = block.line + bisect_right(newlines, m.start(2))
-                yield Source("inline", line, m.group(2).strip(), here)
+                    here = modality.at(block.text, start, scope, ends)
+                line = block.line + bisect_right(newlines, at)
+                yield Source("inline", line, code.strip(), here)

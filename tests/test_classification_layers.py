@@ -229,6 +229,50 @@ def test_a_cli_installing_its_own_plugins_changes_no_account() -> None:
 # --- delegation -----------------------------------------------------------------------------
 
 
+PUSH_MAIN = block("git checkout main\ngit merge feature --no-ff\ngit push origin main")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "---\ndescription: Merge the branch to main for production deployment\n---\n",
+        "# Ship\n\nCode in main -> production.\n\n",
+        "# Ship\n\nA push to `main` deploys to prod within minutes.\n\n",
+    ],
+)
+def test_a_push_to_a_branch_the_file_says_deploys_is_deployment(said: str) -> None:
+    c = decide(said + PUSH_MAIN)
+    assert c.cls == "deployment"
+    push = [e for e in c.evidence if e.rule == "git.push-deploying-branch"]
+    assert push and "git push origin main" in push[0].what
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "",  # source control is not deployment (LABELS rule 4)
+        "# Ship\n\nProduction deploys from the `release` branch.\n\n",  # another branch
+        "# Ship\n\nNever push to main during a production deployment freeze:\n\n- a\n\n",
+        "# Ship\n\nKeep main production-ready.\n\n",  # no link: nothing goes there
+    ],
+)
+def test_a_push_the_file_does_not_tie_to_production_stays_read_only(said: str) -> None:
+    c = decide(said + PUSH_MAIN)
+    assert c.cls == "read-only", c.evidence
+
+
+def test_a_code_span_cut_off_by_a_blank_line_is_still_code() -> None:
+    text = (
+        "# Forward\n\n1. Find them: `gws gmail users messages list`\n"
+        "2. Forward: `gws gmail +send --to boss@example.com --body 'Hi:\n\nBody'`\n"
+    )
+    c = decide(text)
+    assert c.cls == "deployment"
+    assert any(e.line == 4 and "+send" in e.what for e in c.evidence)
+    # A closed span later in the paragraph means the backtick was no opening: nothing added.
+    assert decide("# F\n\nUse ` as a quote, then `ls`.\n").cls == "read-only"
+
+
 def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
