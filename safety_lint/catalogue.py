@@ -174,7 +174,7 @@ class Catalogue:
     # With a production name in one sentence, words that say something goes there.
     deploy_links: frozenset[str] = frozenset()
     # Per file, not from the pack: the words of the sentences in which the file says something
-    # goes to production (`merge to main for production deployment`); see `for_file`.
+    # goes to production (`merge to main for production deployment`): findings.deploying_words.
     deploying_words: frozenset[str] = frozenset()
 
 

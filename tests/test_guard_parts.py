@@ -76,21 +76,12 @@ def test_questions_come_from_the_rule_pack() -> None:
     assert [q for q, _, _ in protocol.asked(text)] == [protocol.VALIDATED, protocol.TOKEN]
 
 
-@pytest.mark.parametrize(
-    ("pattern", "lead"),
-    [
-        ("have you validated (this|it) in test", "have you validated "),
-        ("tests? pass", "test"),  # the quantified `s` is not part of it
-        ("a{2}b", ""),
-        ("type '(?-i:PRODUCTION)' to confirm", "type '"),
-        ("yes|no", ""),  # a top-level alternative may start anywhere
-        (r"do you \(really\)|x", ""),
-        ("(?i)anything", ""),
-        ("plain words", "plain words"),
-    ],
-)
-def test_literal_lead_begins_every_match(pattern: str, lead: str) -> None:
-    assert protocol.literal_lead(pattern) == lead
+def test_question_literals_come_from_the_prefilter() -> None:
+    qs = protocol.questions()
+    assert qs[protocol.TOKEN].literals is not None
+    assert any("to confirm" in lit for lit in qs[protocol.TOKEN].literals)
+    # A message without a question's literals never compiles that question's pattern.
+    assert protocol.asked("Deploying now.") == []
 
 
 @pytest.mark.parametrize(

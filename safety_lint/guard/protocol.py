@@ -33,33 +33,8 @@ class Question:
     id: str
     text: str
     pattern: re.Pattern[str]
-    lead: str  # lower case; every match of the pattern starts with it
-
-
-# A pattern's literal start ends at its first special character; a quantified last letter
-# (`tests?`) is not part of it.
-_SPECIAL = frozenset("\\.^$*+?{}[]()|")
-
-
-def literal_lead(pattern: str) -> str:
-    """The literal text every match of `pattern` begins with ('' when there is none, as for a
-    pattern with a top-level `|`)."""
-    depth, escaped = 0, False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return ""
-    for i, char in enumerate(pattern):
-        if char in _SPECIAL:
-            return pattern[: i - 1 if char in "*?{" else i].lower()
-    return pattern.lower()
+    # Every match holds one of these (prefilter.required); None: none is known.
+    literals: tuple[str, ...] | None
 
 
 @lru_cache(maxsize=1)
@@ -68,11 +43,19 @@ def questions() -> dict[str, Question]:
     path = os.path.join(bundled_rules(), "commands.yaml")
 
     def protocol_rules() -> list[Any]:  # only these are kept: the file is 25 KB of rules
+        from ..prefilter import required  # once, when the cache entry is built
+
         data = parse_yaml(path)
         names = ("four-questions", "three-questions")
-        return [r for r in data.get("rules", []) if isinstance(r, dict) and r.get("name") in names]
+        rules = [r for r in data.get("rules", []) if isinstance(r, dict) and r.get("name") in names]
+        for rule in rules:
+            for item in rule.get("options", {}).get("questions", []):
+                found = required(str(item.get("pattern", "")), re.I)
+                item["literals"] = sorted(found) if found is not None else None
+        return rules
 
-    rules = derived("protocol", [path], protocol_rules)
+    # This file is part of the key: an entry written by other code is not read.
+    rules = derived("protocol", [path], protocol_rules, code=[__file__])
     by_name = {r.get("name"): r for r in rules}
     out: dict[str, Question] = {}
     for name, ids in (("four-questions", BATCH), ("three-questions", STANDARD)):
@@ -80,9 +63,15 @@ def questions() -> dict[str, Question]:
         if len(listed) != len(ids):
             raise ValueError(f"rule {name}: expected {len(ids)} questions, found {len(listed)}")
         for qid, item in zip(ids, listed, strict=True):
-            source = item["pattern"]
+            literals = item["literals"]
             out.setdefault(
-                qid, Question(qid, item["text"], lazy(source, re.I), literal_lead(source))
+                qid,
+                Question(
+                    qid,
+                    item["text"],
+                    lazy(item["pattern"], re.I),
+                    None if literals is None else tuple(literals),
+                ),
             )
     return out
 
@@ -126,10 +115,11 @@ def may_ask(text: str) -> bool:
 def asked(text: str) -> list[tuple[str, int, int]]:
     """The protocol questions in `text`, in order of appearance: (id, start, end) in flat(text)."""
     norm = flat(text)
-    lowered = norm.lower()
+    folded = norm.casefold()
     found: list[tuple[int, int, str]] = []
     for q in questions().values():
-        if q.lead in lowered:  # a question's pattern is compiled only where it can match
+        # A question's pattern is compiled only where one of its literals is in the text.
+        if q.literals is None or any(lit in folded for lit in q.literals):
             found += [(m.start(), m.end(), q.id) for m in q.pattern.finditer(norm)]
     found.sort()
     return [(qid, start, end) for start, end, qid in found]
