@@ -33,6 +33,7 @@ from safety_lint.targets import (
 # No `typing` at run time: the guard imports this module before every Bash call.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
     from typing import Literal
 
@@ -174,8 +175,9 @@ class Catalogue:
     # With a production name in one sentence, words that say something goes there.
     deploy_links: frozenset[str] = frozenset()
     # Per file, not from the pack: the words of the sentences in which the file says something
-    # goes to production (`merge to main for production deployment`): findings.deploying_words.
-    deploying_words: frozenset[str] = frozenset()
+    # goes to production (`merge to main for production deployment`), worked out on the first
+    # call, so only for a file with an action whose rule asks (findings.deploying_words).
+    deploying_words: Callable[[], frozenset[str]] | None = None
 
 
 def load_catalogue(
@@ -480,9 +482,9 @@ def _holds(
         return True
     if cond.production and any(is_production(t, catalogue.production) for t in targets):
         return True
-    if cond.deploying_branch and catalogue.deploying_words:
+    if cond.deploying_branch and catalogue.deploying_words is not None:
         words = [a for a in args if not a.startswith("-")]
-        if words and words[-1].rsplit(":", 1)[-1].lower() in catalogue.deploying_words:
+        if words and words[-1].rsplit(":", 1)[-1].lower() in catalogue.deploying_words():
             return True
     return cond.remote and any(not is_local(t, catalogue) for t in targets)
 

@@ -133,9 +133,15 @@ def action_findings(
     sources: Sequence[Source], catalogue: Catalogue, ops: ApiOperations, scope: modality.Scope
 ) -> Iterator[Evidence]:
     """Every action of the code sources that may change something, with its modality."""
-    words = deploying_words(sources, catalogue, scope)
-    if words:
-        catalogue = replace(catalogue, deploying_words=words)
+    words: list[frozenset[str]] = []
+    base = catalogue
+
+    def file_words() -> frozenset[str]:
+        if not words:
+            words.append(deploying_words(sources, base, scope))
+        return words[0]
+
+    catalogue = replace(base, deploying_words=file_words)
     for src in sources:
         if src.kind not in CODE:
             continue
