@@ -80,8 +80,3 @@ _METHODS = ("search", "match", "fullmatch", "finditer", "findall", "sub", "split
 def lazy(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """`re.compile(pattern, flags)`, compiled when first used."""
     return LazyPattern(pattern, flags)  # type: ignore[return-value]
-
-
-def lazy_bytes(pattern: bytes, flags: int = 0) -> re.Pattern[bytes]:
-    """`re.compile(pattern, flags)` of a bytes pattern, compiled when first used."""
-    return LazyPattern(pattern, flags)  # type: ignore[return-value]

@@ -9,13 +9,14 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from safety_lint import record
 from safety_lint.catalogue import Catalogue, analyse_script, default_catalogue
-from safety_lint.guard import cache
+from safety_lint.guard import cache, settings
 from safety_lint.lazyre import LazyPattern, lazy
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "guard"
@@ -77,7 +78,36 @@ def _store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], 
     monkeypatch.setenv("SAFETY_LINT_CACHE_DIR", str(tmp_path / "cache"))
     source = tmp_path / "catalogue.yaml"
     source.write_text("catalogue: {}\n")
+    _trust_new_files(monkeypatch)
     return [str(source)], []
+
+
+def _trust_new_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files changed just now are cached too (by default they are not: the next test)."""
+    monkeypatch.setattr(settings, "SETTLED_NS", 0)
+
+
+def test_nothing_is_kept_from_a_file_changed_just_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Within one tick of the file system's clock a file can change again with the same size
+    # and times; what was read from it is not kept until it has not changed for 2 seconds.
+    monkeypatch.setenv("SAFETY_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "rules.yaml"
+    source.write_text("a: 1\n")
+    assert cache.load_yaml(str(source)) == {"a": 1}
+    source.write_text("a: 2\n")  # same size, and maybe the same times
+    assert cache.load_yaml(str(source)) == {"a": 2}
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+    calls: list[int] = []
+    cache.catalogue([str(source)], (), lambda: _make(calls))
+    cache.catalogue([str(source)], (), lambda: _make(calls))
+    assert len(calls) == 2
+    changed = source.stat().st_ctime_ns
+    monkeypatch.setattr(settings, "clock", lambda: changed + settings.SETTLED_NS)
+    cache.catalogue([str(source)], (), lambda: _make(calls))
+    cache.catalogue([str(source)], (), lambda: _make(calls))
+    assert len(calls) == 3, "2 seconds later it is kept"
 
 
 def _make(calls: list[int]) -> Catalogue:
@@ -151,13 +181,19 @@ def test_derived_data_is_rebuilt_when_its_source_changes(
 ) -> None:
     monkeypatch.setenv("SAFETY_LINT_CACHE_DIR", str(tmp_path / "cache"))
     source = tmp_path / "rules.yaml"
+    _trust_new_files(monkeypatch)
     source.write_text("a: 1\n")
     assert cache.load_yaml(str(source)) == {"a": 1}
     (entry,) = (tmp_path / "cache").iterdir()
     entry.write_text('{"key": "x", "data": {"a": 2}}')  # another key: not used
     assert cache.load_yaml(str(source)) == {"a": 1}
-    source.write_text("a: 3\n")
-    assert cache.load_yaml(str(source)) == {"a": 3}
+    source.write_text("a: 333\n")
+    assert cache.load_yaml(str(source)) == {"a": 333}
+    before = source.stat()
+    time.sleep(0.05)  # past a tick of the file system's clock
+    source.write_text("a: 444\n")  # the same size
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))  # the old times (cp -p, tar)
+    assert cache.load_yaml(str(source)) == {"a": 444}, "the change time still tells"
 
 
 # --- records and lazy patterns -------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safety_lint.guard import protocol, run
+from safety_lint.guard import protocol, run, transcript
 from safety_lint.guard.confirm import find
-from safety_lint.guard.targets import key, mentions, same
+from safety_lint.guard.targets import explicit_values, key, mentions, same, value_words
 from safety_lint.guard.transcript import Turn, read_turns
+from safety_lint.targets import name_parts
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "guard"
 P = ("prod", "production", "prd", "live")
@@ -82,6 +85,60 @@ def test_question_literals_come_from_the_prefilter() -> None:
     assert any("to confirm" in lit for lit in qs[protocol.TOKEN].literals)
     # A message without a question's literals never compiles that question's pattern.
     assert protocol.asked("Deploying now.") == []
+
+
+def test_a_question_in_its_own_words_is_found_without_compiling_a_pattern() -> None:
+    protocol._protocol.cache_clear()  # patterns as a new hook process has them: none compiled
+    try:
+        qs = protocol.questions()
+        for q in qs.values():
+            assert protocol.asked(q.text) == [(q.id, 0, len(q.text))]
+        assert not any("_compiled" in q.pattern.__dict__ for q in qs.values())
+        # Found as the patterns find them: the same answer once they are compiled.
+        for q in qs.values():
+            assert protocol.asked(q.text) == protocol._matches(protocol.flat(q.text), qs)
+        assert [q for q, _, _ in protocol.asked("Have you validated it in TEST?(y/n)")] == [
+            protocol.VALIDATED
+        ]
+    finally:
+        protocol._protocol.cache_clear()
+
+
+def test_explicit_environment_values_read_as_the_pattern_they_replace() -> None:
+    # The readers are string methods (a compiled pattern costs before every Bash call); this
+    # pattern says what they must find.
+    spec = re.compile(
+        r"(?i:--?(?:environment|env|stage|target|context|kube-context|profile|project|workspace)"
+        r"|\b(?:environment|env|stage|target|kubecontext|aws_profile))"
+        r"(?:\s*[=:]\s*|\s+)[\"'`]?([A-Za-z0-9][A-Za-z0-9_.:/@-]*)"
+    )
+    word = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")
+    pieces = [
+        *("--", "-", "env", "ENV", "Environment", "stage", "target", "context", "kube-"),
+        *("kube-context", "kubecontext", "aws_profile", "profile", "project", "workspace"),
+        *(" ", "\t", "\u00a0", "=", ":", "'", '"', "`", "prod", "acme-prd", "x_", "_", "."),
+        *("\u00e9", "\u00df", "\u65e5", "\u0130", "\u212a", "\n", "/", "@"),
+    ]
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert explicit_values(text) == spec.findall(text), text
+        assert value_words(text) == word.findall(text), text
+        assert name_parts(text) == re.findall(r"[a-z]+", text.lower()), text
+
+
+def test_transcript_tags_and_ids_read_as_the_patterns_they_replace() -> None:
+    tag = re.compile(r"<command-(?:name|args)>(.*?)</command-(?:name|args)>", re.S)
+    tool_id = re.compile(rb'"tool_use_id"\s*:\s*"([^"\\]+)"')
+    tags = ["<command-name>", "<command-args>", "</command-name>", "</command-args>"]
+    texts = [*tags, "x", "/deploy", " ", "\n", "<", "command"]
+    raws = [b'"tool_use_id"', b":", b" ", b"\t", b'"', b"ab", b"\\", b"\n", b'"tool_use_id": "t1"']
+    rng = random.Random(11)
+    for _ in range(20000):
+        text = "".join(rng.choice(texts) for _ in range(rng.randint(0, 12)))
+        assert transcript._command_tags(text) == tag.findall(text), text
+        raw = b"".join(rng.choice(raws) for _ in range(rng.randint(0, 12)))
+        assert transcript._tool_use_ids(raw) == tool_id.findall(raw), raw
 
 
 @pytest.mark.parametrize(

@@ -127,3 +127,32 @@ def test_guard_section_values(tmp_path: Path) -> None:
     assert guard.production_patterns == ["main"] and guard.mcp_tools == ["mcp__k8s__*"]
     assert guard.default_production_patterns and not guard.non_interactive
     assert guard.audit_log is None
+
+
+def test_settings_are_read_once_and_again_when_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safety_lint.guard import settings
+
+    monkeypatch.setenv("SAFETY_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    root = Path(project(tmp_path, "guard:\n  production-patterns: [main]\n")["CLAUDE_PROJECT_DIR"])
+    reads: list[str] = []
+    real = settings._read_project
+
+    def counted(at: str, rules: object) -> object:
+        reads.append(at)
+        return real(at, rules)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(settings, "_read_project", counted)
+    settings._project(str(root), ())
+    settings._project(str(root), ())
+    assert len(reads) == 2, "a configuration changed just now is read on every call"
+    now = (root / ".safety-lint.yaml").stat().st_ctime_ns + settings.SETTLED_NS
+    monkeypatch.setattr(settings, "clock", lambda: now)
+    settings._project(str(root), ())
+    assert settings._project(str(root), ())["guard"]["production-patterns"] == ["main"]
+    assert len(reads) == 3, "2 seconds later it is read once and kept"
+    (root / ".safety-lint.yaml").write_text("guard:\n  production-patterns: [trunk]\n")
+    monkeypatch.setattr(settings, "clock", lambda: now + 10 * settings.SETTLED_NS)
+    assert settings._project(str(root), ())["guard"]["production-patterns"] == ["trunk"]
+    assert len(reads) == 4

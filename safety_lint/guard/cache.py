@@ -8,13 +8,15 @@ catalogue's file holds a header (the catalogue's own lists, which family each to
 where each family is) and then the families, each stored apart: a call decodes the header and
 the families of the tools it names, and a regular expression is compiled when first used.
 
-Every entry is keyed by the size and CRC-32 of the rule files it was made from, the size and
-modification time of the code that makes and reads it, the package version and the Python
-version; the key is stored in the entry and compared. An entry is read only from a folder and
-file owned by this user and writable by nobody else, and its parts carry CRC-32s; one that
-cannot be read, does not parse, is damaged or belongs to other files is ignored and rebuilt;
-one that cannot be written is simply not kept. Only `json`, `marshal`, `os` and `zlib` are
-imported."""
+Every entry is keyed by the size, modification and change times and inode of the rule files it
+was made from and of the code that makes and reads it (settings.signature), the package version
+and the Python version; the key is stored in the entry and compared. Files changed in the last
+two seconds are not trusted to say so by their times, and nothing made from them is kept. An
+entry is read only from a folder and file owned by this user and writable by nobody else, and
+its parts carry checksums; one that cannot be read, does not parse, is damaged or belongs to
+other files is ignored and rebuilt; one that cannot be written is simply not kept. Only `json`,
+`marshal` and `os` are imported (`zlib` would load a shared library: a fifth of a millisecond
+before every Bash call)."""
 
 from __future__ import annotations
 
@@ -23,21 +25,27 @@ import marshal
 import os
 import re
 import sys
-import zlib
-from collections.abc import Mapping, Sequence
 
 from .. import __version__, bundled_rules_path
 from ..catalogue import Catalogue, Condition, Family, Rule
 from ..lazyre import LazyPattern, lazy
 from ..record import build, fields, trailing_defaults
 from .run import cache_dir
+from .settings import open_private, settled, signature
 from .settings import read_private as _read
 from .settings import write_private as _write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Sequence
     from typing import Any
+
+    Span = tuple[int, int, int]  # where a family is in the body, and its checksum
+    _ToolMap = Mapping[str, Family]
+    _FamilySequence = Sequence[Family]
+    _PatternSequence = Sequence[tuple[re.Pattern[str], Family]]
+else:  # not the ABCs at run time (one import more before every Bash call): the views below
+    _ToolMap = _FamilySequence = _PatternSequence = object  # define what the readers use
 
 FORMAT = 2  # bump when a cached form changes
 _RECORDS: dict[str, type] = {"Family": Family, "Rule": Rule, "Condition": Condition}
@@ -56,22 +64,27 @@ def bundled_rules() -> str:
     return found
 
 
-def fingerprint(sources: Sequence[str], code: Sequence[str] = ()) -> str:
-    """What an entry was built from: the format, the versions, each source's size and CRC-32,
-    and the size and modification time of the code that builds it (as Python keys bytecode)."""
-    parts = [str(FORMAT), __version__, sys.version]
-    for source in sources:
-        with open(source, "rb") as handle:
-            data = handle.read()
-        parts.append(f"{len(data)}:{zlib.crc32(data):08x}")
-    for path in code:
-        st = os.stat(path)
-        parts.append(f"{st.st_size}:{st.st_mtime_ns}")
-    return " ".join(parts)
+def checksum(data: bytes) -> int:
+    """The bytes read as one number, modulo the largest prime below 2**30 (one machine word:
+    CPython divides by it in one pass). Any change of one byte changes it; other damage goes
+    unseen once in a billion."""
+    return int.from_bytes(data, "little") % 1073741789
+
+
+def fingerprint(sources: Sequence[str], code: Sequence[str] = ()) -> str | None:
+    """What an entry was built from: the format, the versions, the signature of each source
+    and of the code that builds it. None while one of them has just changed (not to be kept)."""
+    files = [*sources, *code]
+    signatures = [signature(path) for path in files]
+    if None in signatures:
+        raise FileNotFoundError(f"no such file: {files[signatures.index(None)]}")
+    if not settled(signatures):
+        return None
+    return " ".join([str(FORMAT), __version__, sys.version, *(str(s) for s in signatures)])
 
 
 def _entry(name: str, key: str, suffix: str) -> str:
-    return os.path.join(cache_dir(), f"{name}-{zlib.crc32(key.encode()):08x}{suffix}")
+    return os.path.join(cache_dir(), f"{name}-{checksum(key.encode()):08x}{suffix}")
 
 
 # --- plain data: YAML files and what is read from them ------------------------------------------
@@ -79,8 +92,10 @@ def derived(
     name: str, sources: Sequence[str], make: Callable[[], Any], code: Sequence[str] = ()
 ) -> Any:
     """`make()` (plain data: what JSON holds), or its copy stored earlier for these exact
-    sources (by content) and `code` files (by size and modification time)."""
+    sources and `code` files (by their signatures)."""
     key = fingerprint(sources, code)
+    if key is None:
+        return make()
     cached = _entry(name, key, ".json")
     raw = _read(cached)
     if raw is not None:
@@ -153,13 +168,13 @@ def _value(item: Any) -> Any:
 
 
 def encode(catalogue: Catalogue, key: str) -> bytes:
-    """The catalogue's cache file: magic, the header's size and CRC-32, the header (the lists,
-    tool -> family, the tool patterns, where each family is and its CRC-32), the families."""
+    """The catalogue's cache file: magic, the header's size and checksum, the header (the lists,
+    tool -> family, the tool patterns, where each family is and its checksum), the families."""
     blobs = {f.id: marshal.dumps(_plain(f)) for f in catalogue.families}
-    spans: dict[str, tuple[int, int, int]] = {}
+    spans: dict[str, Span] = {}
     offset = 0
     for fid, blob in blobs.items():
-        spans[fid] = (offset, offset + len(blob), zlib.crc32(blob))
+        spans[fid] = (offset, offset + len(blob), checksum(blob))
         offset += len(blob)
     lists = {f: _plain(getattr(catalogue, f)) for f in fields(catalogue) if f not in _LAZY_FIELDS}
     # Tool -> family as one string searched per lookup: decoding a dict of every tool costs
@@ -170,23 +185,24 @@ def encode(catalogue: Catalogue, key: str) -> bytes:
     tools = "".join(f"\n{tool}\t{fid}" for tool, fid in pairs) + "\n"
     patterns = tuple((_plain(p), family.id) for p, family in catalogue.tool_patterns)
     head = marshal.dumps((key, lists, tools, patterns, spans))
-    size = len(head).to_bytes(4, "little") + zlib.crc32(head).to_bytes(4, "little")
+    size = len(head).to_bytes(4, "little") + checksum(head).to_bytes(4, "little")
     return _MAGIC + size + head + b"".join(blobs.values())
 
 
 class _Families:
-    """A cached catalogue's families, each decoded when it is first needed."""
+    """A cached catalogue's families, each read and decoded when it is first needed (most
+    calls need one or two of the eighty)."""
 
-    def __init__(self, body: bytes, spans: dict[str, tuple[int, int, int]]) -> None:
-        self.body, self.spans = body, spans
+    def __init__(self, read: Callable[[int, int], bytes | None], spans: dict[str, Span]) -> None:
+        self.read, self.spans = read, spans
         self.built: dict[str, Family] = {}
 
     def get(self, fid: str) -> Family:
         family = self.built.get(fid)
         if family is None:
-            start, end, crc = self.spans[fid]
-            blob = self.body[start:end]
-            if zlib.crc32(blob) != crc:
+            start, end, expected = self.spans[fid]
+            blob = self.read(start, end)
+            if blob is None or checksum(blob) != expected:
                 raise Corrupt(f"the cached catalogue's family {fid} is damaged")
             family = _value(marshal.loads(blob))
             if not isinstance(family, Family) or family.id != fid:
@@ -197,7 +213,7 @@ class _Families:
 
 # Views over _Families as the catalogue's `by_tool`, `families` and `tool_patterns`: the
 # action layer reads a cached catalogue as it reads a built one.
-class _ByTool(Mapping[str, Family]):
+class _ByTool(_ToolMap):
     def __init__(self, tools: str, families: _Families) -> None:
         self.tools, self.families = tools, families
         self.index: dict[str, str] | None = None
@@ -233,8 +249,17 @@ class _ByTool(Mapping[str, Family]):
     def __len__(self) -> int:
         return len(self._all())
 
+    def __contains__(self, tool: object) -> bool:
+        return isinstance(tool, str) and self._id(tool) is not None
 
-class _FamilyList(Sequence[Family]):
+    def keys(self) -> KeysView[str]:
+        return self._all().keys()
+
+    def items(self) -> ItemsView[str, Family]:
+        return {tool: self.families.get(fid) for tool, fid in self._all().items()}.items()
+
+
+class _FamilyList(_FamilySequence):
     def __init__(self, families: _Families) -> None:
         self.families, self.ids = families, list(families.spans)
 
@@ -246,8 +271,11 @@ class _FamilyList(Sequence[Family]):
     def __len__(self) -> int:
         return len(self.ids)
 
+    def __iter__(self) -> Iterator[Family]:
+        return (self.families.get(fid) for fid in self.ids)
 
-class _ToolPatterns(Sequence[tuple[re.Pattern[str], Family]]):
+
+class _ToolPatterns(_PatternSequence):
     def __init__(self, items: list[tuple[re.Pattern[str], str]], families: _Families) -> None:
         self.items, self.families = items, families
 
@@ -260,24 +288,35 @@ class _ToolPatterns(Sequence[tuple[re.Pattern[str], Family]]):
     def __len__(self) -> int:
         return len(self.items)
 
+    def __iter__(self) -> Iterator[tuple[re.Pattern[str], Family]]:
+        return ((p, self.families.get(fid)) for p, fid in self.items)
+
 
 def decode(data: bytes, key: str) -> Catalogue:
-    """The catalogue of a cache file made for `key`; Corrupt (or ValueError, EOFError...) when
-    it is not one."""
-    if data[:4] != _MAGIC:
+    """The catalogue of a cache file's bytes made for `key`; Corrupt (or ValueError,
+    EOFError...) when it is not one."""
+    return _decode(lambda start, end: data[start:end], len(data), key)
+
+
+def _decode(read: Callable[[int, int], bytes | None], size: int, key: str) -> Catalogue:
+    """decode() over `read(start, end)`, the bytes of a file of `size` bytes: only the header
+    is read here, each family when it is needed."""
+    lead = read(0, 12) or b""
+    if lead[:4] != _MAGIC:
         raise Corrupt("not a cached catalogue")
-    size = int.from_bytes(data[4:8], "little")
-    head = data[12 : 12 + size]
-    if len(head) != size or zlib.crc32(head) != int.from_bytes(data[8:12], "little"):
+    head_size = int.from_bytes(lead[4:8], "little")
+    head = read(12, 12 + head_size) or b""
+    if len(head) != head_size or checksum(head) != int.from_bytes(lead[8:12], "little"):
         raise Corrupt("the cached catalogue is damaged")
     stored, lists, tools, patterns, spans = marshal.loads(head)
     if stored != key:
         raise Corrupt("a cached catalogue of other files")
     if type(tools) is not str or not tools.startswith("\n"):
         raise Corrupt("the tool index")
-    families = _Families(data[12 + size :], spans)
-    if len(families.body) != max((end for _, end, _ in spans.values()), default=0):
+    body = 12 + head_size
+    if size != body + max((end for _, end, _ in spans.values()), default=0):
         raise Corrupt("the cached catalogue is cut short")
+    families = _Families(lambda start, end: read(body + start, body + end), spans)
     items = [(_value(p), fid) for p, fid in patterns]
     if not all(isinstance(p, LazyPattern) and fid in spans for p, fid in items):
         raise Corrupt("tool patterns")
@@ -294,13 +333,27 @@ def catalogue(
 ) -> Catalogue:
     """`make()`, or the catalogue stored earlier for these exact source files and code."""
     key = fingerprint(sources, code)
+    if key is None:
+        return make()
     path = _entry("catalogue", key, ".marshal")
-    data = _read(path)
-    if data is not None:
+    opened = open_private(path)
+    if opened is not None:
+        fd, size = opened
+
+        def read(start: int, end: int) -> bytes | None:
+            if end <= len(head):
+                return head[start:end]
+            # A family, when it is needed: the file is opened again (should another process
+            # have replaced it since, the family's checksum says so).
+            return _read(path, start, end)
+
         try:
-            return decode(data, key)
-        except (ValueError, KeyError, TypeError, IndexError, EOFError):
+            head = os.pread(fd, 12 + int.from_bytes(os.pread(fd, 8, 0)[4:8], "little"), 0)
+            return _decode(read, size, key)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError):
             pass  # not what this code writes: build it again
+        finally:
+            os.close(fd)
     made = make()
     try:
         data = encode(made, key)

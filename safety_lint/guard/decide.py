@@ -9,7 +9,6 @@ production target needs the protocol; so does one whose target is built at run t
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from ..record import record
 from .run import Options, decision
@@ -18,7 +17,7 @@ from .run import Options, decision
 # protocol: most analysed calls do not, and each import costs time before every Bash call.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from ..catalogue import Catalogue
     from .targets import Key
@@ -120,7 +119,7 @@ def bash_findings(command: str, opts: Options, session_id: str | None = None) ->
 def _strings(value: object, under: str = "") -> list[tuple[str, str]]:
     if isinstance(value, str):
         return [(under, value)]
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):  # JSON: objects are dicts
         return [kv for k, v in value.items() for kv in _strings(v, str(k).lower())]
     if isinstance(value, list):
         return [kv for v in value for kv in _strings(v, under)]
@@ -166,7 +165,7 @@ def _describe(findings: Sequence[Finding]) -> tuple[str, str]:
 def pre_tool_use(payload: Mapping[str, object], opts: Options) -> dict[str, object] | None:
     tool = str(payload["tool_name"])
     tool_input = payload["tool_input"]
-    assert isinstance(tool_input, Mapping)
+    assert isinstance(tool_input, dict)
     if tool == "Bash":
         findings = bash_findings(str(tool_input["command"]), opts, str(payload["session_id"]))
     else:

@@ -37,29 +37,10 @@ class Question:
     literals: tuple[str, ...] | None
 
 
-@lru_cache(maxsize=1)
-def questions() -> dict[str, Question]:
-    """Each protocol question by id, from the bundled rule pack."""
-    path = os.path.join(bundled_rules(), "commands.yaml")
-
-    def protocol_rules() -> list[Any]:  # only these are kept: the file is 25 KB of rules
-        from ..prefilter import required  # once, when the cache entry is built
-
-        data = parse_yaml(path)
-        names = ("four-questions", "three-questions")
-        rules = [r for r in data.get("rules", []) if isinstance(r, dict) and r.get("name") in names]
-        for rule in rules:
-            for item in rule.get("options", {}).get("questions", []):
-                found = required(str(item.get("pattern", "")), re.I)
-                item["literals"] = sorted(found) if found is not None else None
-        return rules
-
-    # This file is part of the key: an entry written by other code is not read.
-    rules = derived("protocol", [path], protocol_rules, code=[__file__])
-    by_name = {r.get("name"): r for r in rules}
+def _questions(by_name: dict[str, list[dict[str, Any]]]) -> dict[str, Question]:
     out: dict[str, Question] = {}
     for name, ids in (("four-questions", BATCH), ("three-questions", STANDARD)):
-        listed = by_name[name]["options"]["questions"]
+        listed = by_name[name]
         if len(listed) != len(ids):
             raise ValueError(f"rule {name}: expected {len(ids)} questions, found {len(listed)}")
         for qid, item in zip(ids, listed, strict=True):
@@ -74,6 +55,43 @@ def questions() -> dict[str, Question]:
                 ),
             )
     return out
+
+
+@lru_cache(maxsize=1)
+def _protocol() -> tuple[dict[str, Question], dict[str, list[tuple[str, int, int]]]]:
+    """The questions by id, and what `asked` finds in each question's own text, as the rule
+    pack says (worked out once, when the cache entry is built: a question put to the user
+    with the question tool is usually that text, and then no pattern is compiled)."""
+    path = os.path.join(bundled_rules(), "commands.yaml")
+
+    def protocol_rules() -> dict[str, Any]:
+        from ..prefilter import required
+
+        data = parse_yaml(path)
+        names = ("four-questions", "three-questions")
+        by_name: dict[str, list[dict[str, Any]]] = {}
+        for rule in data.get("rules", []):
+            if not isinstance(rule, dict) or rule.get("name") not in names:
+                continue
+            kept = by_name.setdefault(rule["name"], [])  # only the questions: the file is 25 KB
+            for item in rule.get("options", {}).get("questions", []):
+                pattern = str(item.get("pattern", ""))
+                found = required(pattern, re.I)
+                literals = sorted(found) if found is not None else None
+                kept.append({"text": item["text"], "pattern": pattern, "literals": literals})
+        qs = _questions(by_name)
+        exact = {flat(q.text): [list(m) for m in _matches(flat(q.text), qs)] for q in qs.values()}
+        return {"questions": by_name, "exact": exact}
+
+    # This file is part of the key: an entry written by other code is not read.
+    data = derived("protocol", [path], protocol_rules, code=[__file__])
+    exact = {text: [(str(q), int(a), int(b)) for q, a, b in m] for text, m in data["exact"].items()}
+    return _questions(data["questions"]), exact
+
+
+def questions() -> dict[str, Question]:
+    """Each protocol question by id, from the bundled rule pack."""
+    return _protocol()[0]
 
 
 def wording(batch: bool) -> list[str]:
@@ -115,9 +133,15 @@ def may_ask(text: str) -> bool:
 def asked(text: str) -> list[tuple[str, int, int]]:
     """The protocol questions in `text`, in order of appearance: (id, start, end) in flat(text)."""
     norm = flat(text)
+    qs, exact = _protocol()
+    known = exact.get(norm)
+    return list(known) if known is not None else _matches(norm, qs)
+
+
+def _matches(norm: str, qs: dict[str, Question]) -> list[tuple[str, int, int]]:
     folded = norm.casefold()
     found: list[tuple[int, int, str]] = []
-    for q in questions().values():
+    for q in qs.values():
         # A question's pattern is compiled only where one of its literals is in the text.
         if q.literals is None or any(lit in folded for lit in q.literals):
             found += [(m.start(), m.end(), q.id) for m in q.pattern.finditer(norm)]

@@ -4,17 +4,19 @@ of `.safety-lint.yaml` or `[tool.safety-lint]`, and its `rules:` folders), then 
 command line, which adds to both.
 
 Reading the configuration and the rule pack takes YAML, TOML and the catalogue: tens of
-milliseconds, before every Bash call. What they say is kept in the cache folder with the size,
-modification time and inode of every file it was read from, and of the configuration files that
-would take over (a new `.safety-lint.yaml` in the project is seen): a call costs a few `stat`
-calls and one small JSON read. Cache files are read only from a folder and file owned by this
-user and writable by nobody else; a damaged one is made again."""
+milliseconds, before every Bash call. What they say is kept in the cache folder with the
+signature (size, times, inode) of every file it was read from, and of the configuration files
+that would take over (a new `.safety-lint.yaml` in the project is seen): a call costs a few
+`stat` calls and one small JSON read. Nothing is kept while one of the files has just
+changed. Cache files are read only from a folder and file owned by this user and writable by
+nobody else; a damaged one is made again."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import time
 
 from .. import __version__
 from .run import Malformed, Options, cache_dir
@@ -38,14 +40,37 @@ def private(path: str) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
-def read_private(path: str) -> bytes | None:
-    if not (private(os.path.dirname(path)) and private(path)):
+def open_private(path: str) -> tuple[int, int] | None:
+    """A file descriptor and the size of `path`, when the file and its folder are private;
+    the caller closes it. The file is checked once opened, so it cannot be swapped after."""
+    if not private(os.path.dirname(path)):
         return None
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        st = None
+    if st is None or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        os.close(fd)
+        return None
+    return fd, st.st_size
+
+
+def read_private(path: str, start: int = 0, end: int | None = None) -> bytes | None:
+    """The bytes of a private file (open_private) from `start` to `end` (default: all)."""
+    opened = open_private(path)
+    if opened is None:
+        return None
+    fd, size = opened
+    try:
+        return os.pread(fd, max((size if end is None else end) - start, 0), start)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def write_private(path: str, data: bytes) -> None:
@@ -77,12 +102,28 @@ def _name(text: str) -> str:
     return f"{h:016x}"
 
 
-def _stat(path: str) -> list[int] | None:
+# A file changed this recently may change again within the file system's clock tick, with
+# the same size and times (git's "racily clean" files): what is read from it is not kept.
+SETTLED_NS = 2_000_000_000
+clock = time.time_ns  # what settled() reads the time from
+
+
+def signature(path: str) -> list[int] | None:
+    """What says a file is unchanged: size, modification and change times, inode (as Python
+    keys bytecode, with the change time, which copying a file's times cannot set back). None
+    for a missing file."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def settled(signatures: Sequence[list[int] | None]) -> bool:
+    """No file of these changed in the last SETTLED_NS, by its change time (which nothing
+    but the clock sets back), nor has one a change time in the future."""
+    now = clock()
+    return all(s is None or now - s[2] >= SETTLED_NS for s in signatures)
 
 
 # --- what the configuration and the rule pack say -----------------------------------------------
@@ -143,13 +184,15 @@ def _project(root: str, cli_rules: Sequence[str]) -> dict[str, Any]:
     if raw is not None:
         try:
             stored = json.loads(raw)
-            if stored["key"] == key and all(_stat(p) == s for p, s in stored["files"]):
+            if stored["key"] == key and all(signature(p) == s for p, s in stored["files"]):
                 return dict(stored["data"])
         except (ValueError, KeyError, TypeError):
             pass  # damaged: read the project again
     data, files = _read_project(root, cli_rules)
-    stored = {"key": key, "files": [[p, _stat(p)] for p in dict.fromkeys(files)], "data": data}
-    write_private(path, json.dumps(stored, ensure_ascii=False).encode("utf-8"))
+    signed = [(p, signature(p)) for p in dict.fromkeys(files)]
+    if settled([s for _, s in signed]):
+        stored = {"key": key, "files": signed, "data": data}
+        write_private(path, json.dumps(stored, ensure_ascii=False).encode("utf-8"))
     return data
 
 

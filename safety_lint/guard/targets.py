@@ -6,7 +6,6 @@ subset of the other), `prod-eu` and `prod-us` are not."""
 
 from __future__ import annotations
 
-from ..lazyre import lazy
 from ..targets import name_parts
 
 TYPE_CHECKING = False
@@ -29,16 +28,89 @@ OTHER_ENVIRONMENTS = {
     "sandbox": "sandbox",
     "preview": "preview",
 }
-_WORD = lazy(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")
-# `--environment=prod`, `env: staging`, `ENVIRONMENT=test`, `target prod`, `-e prod` is too
-# ambiguous and is not read.
-# Case-insensitive in the names only: under re.I every character class is case-folded over
-# all of Unicode, which made this the costliest pattern the hook compiles.
-_EXPLICIT = lazy(
-    r"(?i:--?(?:environment|env|stage|target|context|kube-context|profile|project|workspace)"
-    r"|\b(?:environment|env|stage|target|kubecontext|aws_profile))"
-    r"(?:\s*[=:]\s*|\s+)[\"'`]?([A-Za-z0-9][A-Za-z0-9_.:/@-]*)"
+# `--environment=prod`, `env: staging`, `ENVIRONMENT=test`, `target prod`: a name (any case),
+# `=`, `:` or white space, an optional quote, the value. The names after `-` or `--`, and those
+# that may stand alone (after a non-word character). `-e prod` is too ambiguous to be read.
+_DASHED = (
+    "environment",
+    "env",
+    "stage",
+    "target",
+    "context",
+    "kube-context",
+    "profile",
+    "project",
+    "workspace",
 )
+_BARE = ("environment", "env", "stage", "target", "kubecontext", "aws_profile")
+_VALUE_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_VALUE_REST = _VALUE_START | frozenset("_.:/@-")
+# Bytes outside a value's characters as spaces (non-ASCII characters are encoded as `?`).
+_VALUE_BYTES = bytes(c if chr(c) in _VALUE_REST else 32 for c in range(256))
+
+
+def value_words(text: str) -> list[str]:
+    """Every run of a value's characters that starts with a letter or digit."""
+    runs = text.encode("ascii", "replace").translate(_VALUE_BYTES).decode("ascii").split()
+    return [word for run in runs if (word := run.lstrip("_.:/@-"))]
+
+
+def _value_after(text: str, at: int) -> tuple[int, int] | None:
+    """Where the value after a name ending at `at` is: `=`/`:` with optional white space, or
+    white space alone, then an optional quote, then the value."""
+    end = len(text)
+    i = at
+    while i < end and text[i].isspace():
+        i += 1
+    if i < end and text[i] in "=:":
+        i += 1
+        while i < end and text[i].isspace():
+            i += 1
+    elif i == at:
+        return None
+    if i < end and text[i] in "\"'`":
+        i += 1
+    if i >= end or text[i] not in _VALUE_START:
+        return None
+    j = i + 1
+    while j < end and text[j] in _VALUE_REST:
+        j += 1
+    return i, j
+
+
+def explicit_values(text: str) -> list[str]:
+    """The values `text` names with an environment option or key, left to right, none
+    overlapping another. String methods, not a pattern: this one was the costliest pattern the
+    hook compiled, and it compiled it before nearly every confirmed call."""
+    folded = text.casefold()
+    if len(folded) != len(text):  # a character that folds to several (`ß`): none is in a name
+        folded = "".join(c.casefold() if len(c.casefold()) == 1 else "\0" for c in text)
+    found: list[tuple[int, int, int]] = []  # (start of the match, value start, value end)
+    for names, dashed in ((_DASHED, True), (_BARE, False)):
+        for name in names:
+            at = folded.find(name)
+            while at >= 0:
+                if dashed:
+                    dashes = (
+                        2
+                        if folded[max(at - 2, 0) : at] == "--"
+                        else int(folded[at - 1 : at] == "-")
+                    )
+                    start = at - dashes if dashes else -1
+                else:
+                    before = text[at - 1] if at else " "
+                    start = -1 if before.isalnum() or before == "_" else at
+                value = _value_after(text, at + len(name)) if start >= 0 else None
+                if value is not None:
+                    found.append((start, *value))
+                at = folded.find(name, at + 1)
+    out: list[str] = []
+    reached = 0
+    for start, value_start, value_end in sorted(found):
+        if start >= reached:
+            out.append(text[value_start:value_end])
+            reached = value_end
+    return out
 
 
 def key(value: str, patterns: Sequence[str]) -> Key:
@@ -74,9 +146,9 @@ def touches(confirmed: Iterable[Key], mentioned: Iterable[Key]) -> bool:
 def mentions(text: str, patterns: Sequence[str], words: bool) -> set[Key]:
     """Environments `text` names: explicit `--environment=X`-style values, and with `words`
     every word that is an environment name (`prod`, `acme-prd`, `staging`)."""
-    found = {key(m.group(1), patterns) for m in _EXPLICIT.finditer(text)}
+    found = {key(value, patterns) for value in explicit_values(text)}
     if words:
-        for w in _WORD.findall(text):
+        for w in value_words(text):
             k = key(w, patterns)
             if PRODUCTION in k or (len(k) == 1 and next(iter(k)) in OTHER_ENVIRONMENTS.values()):
                 found.add(k)

@@ -9,9 +9,8 @@ question tool are skipped. A line that is not JSON (a transcript being written) 
 from __future__ import annotations
 
 import json
-import re
 
-from ..lazyre import lazy, lazy_bytes
+from ..lazyre import lazy
 from ..record import record
 
 TYPE_CHECKING = False
@@ -21,8 +20,11 @@ if TYPE_CHECKING:
 QUESTION_TOOL = "AskUserQuestion"
 MAX_BYTES = 32 * 1024 * 1024  # only the end of a longer transcript is read
 _PAIR = lazy(r'"((?:[^"\\]|\\.)*)"\s*=\s*"((?:[^"\\]|\\.)*)"')
-_TOOL_USE_ID = lazy_bytes(rb'"tool_use_id"\s*:\s*"([^"\\]+)"')
-_COMMAND_TAG = lazy(r"<command-(?:name|args)>(.*?)</command-(?:name|args)>", re.S)
+# Tags Claude Code wraps a slash command's name and arguments in (all of the same length).
+_OPENING = ("<command-name>", "<command-args>")
+_CLOSING = ("</command-name>", "</command-args>")
+_ID_KEY = b'"tool_use_id"'
+_SPACE = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")  # JSON allows the first four
 
 
 @record
@@ -59,6 +61,48 @@ def _answers(entry: dict[str, object], block: dict[str, object]) -> tuple[tuple[
     return tuple((q.replace('\\"', '"'), a.replace('\\"', '"')) for q, a in _PAIR.findall(text))
 
 
+def _command_tags(text: str) -> list[str]:
+    """What the `<command-name>`/`<command-args>` tags of a user line hold, in order. String
+    methods, not a pattern: each pattern is compiled again before every Bash call."""
+    parts: list[str] = []
+    at = 0
+    while True:
+        opened = [i for i in (text.find(tag, at) for tag in _OPENING) if i >= 0]
+        if not opened:
+            return parts
+        start = min(opened) + len(_OPENING[0])
+        closed = [i for i in (text.find(tag, start) for tag in _CLOSING) if i >= 0]
+        if not closed:
+            return parts
+        end = min(closed)
+        parts.append(text[start:end])
+        at = end + len(_CLOSING[0])
+
+
+def _after_space(raw: bytes, at: int) -> int:
+    while raw[at : at + 1] in _SPACE:
+        at += 1
+    return at
+
+
+def _tool_use_ids(raw: bytes) -> list[bytes]:
+    """The `"tool_use_id": "..."` values of a raw JSON line (one with an escape is left out)."""
+    ids: list[bytes] = []
+    at = raw.find(_ID_KEY)
+    while at >= 0:
+        resume = at + len(_ID_KEY)
+        value_at = _after_space(raw, resume)
+        if raw[value_at : value_at + 1] == b":":
+            value_at = _after_space(raw, value_at + 1)
+            if raw[value_at : value_at + 1] == b'"':
+                end = raw.find(b'"', value_at + 1)
+                if end > value_at + 1 and b"\\" not in raw[value_at + 1 : end]:
+                    ids.append(raw[value_at + 1 : end])
+                    resume = end + 1
+        at = raw.find(_ID_KEY, resume)
+    return ids
+
+
 def _user_turn(line: int, entry: dict[str, object], ask_ids: set[str]) -> Turn | None:
     message = entry.get("message")
     content = message.get("content") if isinstance(message, dict) else None
@@ -78,7 +122,7 @@ def _user_turn(line: int, entry: dict[str, object], ask_ids: set[str]) -> Turn |
     if not text or text.startswith("[Request interrupted"):
         return None
     if text.startswith("<"):
-        parts = _COMMAND_TAG.findall(text)
+        parts = _command_tags(text)
         if parts:
             return Turn(line, "user", text=" ".join(p.strip() for p in parts), slash=True)
         return None  # local command output, bash-mode echo, reminders: not a reply
@@ -120,7 +164,7 @@ def _foreign_tool_output(raw: bytes, ask_ids: set[str]) -> bool:
     a long transcript is tool output). Unsure: False, and the line is parsed."""
     if b"tool_result" not in raw:
         return False
-    ids = _TOOL_USE_ID.findall(raw)
+    ids = _tool_use_ids(raw)
     return bool(ids) and not any(i.decode("utf-8", "replace") in ask_ids for i in ids)
 
 
