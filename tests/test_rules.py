@@ -159,3 +159,38 @@ def test_agent_exists_knows_external_agents(tmp_path: Path) -> None:
         "core-documents: []\nexternal-agents: [dataset-history-reader]\n"
     )
     assert [v.rule for r in run_repo(root).results for v in r.violations] == []
+
+
+def test_agent_exists_suggests_the_closest_agent_once_per_name(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".claude/commands").mkdir(parents=True)
+    (root / ".claude/agents").mkdir(parents=True)
+    (root / ".claude/agents/dataset-history-readers.md").write_text(
+        "---\nname: dataset-history-readers\ndescription: Reads history\ntools: Read\n---\n# R\n"
+    )
+    for name in ("a", "b"):  # the same misspelt agent in two commands
+        shutil.copy(
+            RULE_FIXTURES / "commands/invokes-missing-agent.md",
+            root / f".claude/commands/{name}.md",
+        )
+    messages = [
+        v.message for r in run_repo(root).results for v in r.violations if v.rule == "PS402"
+    ]
+    assert (
+        messages
+        == [
+            "invokes agent `dataset-history-reader`, but no agent of the repository has that name or"
+            " stem; did you mean `dataset-history-readers`?"
+        ]
+        * 2
+    )
+
+
+def test_closest_agent_is_worked_out_again_when_the_agents_change() -> None:
+    from safety_lint.checks.repository import AgentFacts, Facts
+
+    facts = Facts(agents={"deployer": AgentFacts("a.md", None, False)})
+    assert facts.closest_agent("deployr") == "deployer"
+    assert facts.closest_agent("reviewer") is None
+    facts.agents["reviewers"] = AgentFacts("b.md", None, False)
+    assert facts.closest_agent("reviewer") == "reviewers"
