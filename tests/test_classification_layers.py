@@ -190,6 +190,9 @@ def test_the_description_says_what_the_file_does() -> None:
         "Create, list, and restore disk snapshots of the build servers.",
         "Cancel a running release pipeline.",
         "Automate the platform team's chores — restart services and rotate certificates.",
+        # A purpose clause says what the skill itself does.
+        "Use this skill to help users restore or delete disk snapshots of the app servers.",
+        "Use this agent for restarting the checkout services after a config change.",
     ],
 )
 def test_a_description_that_manages_live_objects_is_deployment(description: str) -> None:
@@ -202,6 +205,7 @@ def test_a_description_that_manages_live_objects_is_deployment(description: str)
         "Create a new React component with tests.",
         "Update the changelog from the merged pull requests.",
         "Use when you need to design and scale event-driven systems.",
+        "Use this agent to design how services restart after a failover.",
         "Review code and manage the TODO list of the session.",
         "Create a new Git Flow release branch with release notes.",
         "Use when designing services. <example>user: deploy the api service to production"
