@@ -65,7 +65,7 @@ def _protocol() -> tuple[dict[str, Question], dict[str, list[tuple[str, int, int
     path = os.path.join(bundled_rules(), "commands.yaml")
 
     def protocol_rules() -> dict[str, Any]:
-        from ..prefilter import required
+        from ..prefilter import required  # here: only when the cache entry is built
 
         data = parse_yaml(path)
         names = ("four-questions", "three-questions")

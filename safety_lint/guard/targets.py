@@ -78,6 +78,17 @@ def _value_after(text: str, at: int) -> tuple[int, int] | None:
     return i, j
 
 
+def _match_start(text: str, at: int, dashed: bool) -> int | None:
+    """Where a match of the name at `at` starts: at its `--` or `-` for a dashed name; at the
+    name itself for a bare one after a non-word character (a word boundary)."""
+    if dashed:
+        if at >= 2 and text.startswith("--", at - 2):
+            return at - 2
+        return at - 1 if at >= 1 and text[at - 1] == "-" else None
+    before = text[at - 1] if at else " "
+    return None if before.isalnum() or before == "_" else at
+
+
 def explicit_values(text: str) -> list[str]:
     """The values `text` names with an environment option or key, left to right, none
     overlapping another. String methods, not a pattern: this one was the costliest pattern the
@@ -90,18 +101,9 @@ def explicit_values(text: str) -> list[str]:
         for name in names:
             at = folded.find(name)
             while at >= 0:
-                if dashed:
-                    dashes = (
-                        2
-                        if folded[max(at - 2, 0) : at] == "--"
-                        else int(folded[at - 1 : at] == "-")
-                    )
-                    start = at - dashes if dashes else -1
-                else:
-                    before = text[at - 1] if at else " "
-                    start = -1 if before.isalnum() or before == "_" else at
-                value = _value_after(text, at + len(name)) if start >= 0 else None
-                if value is not None:
+                start = _match_start(text, at, dashed)
+                value = _value_after(text, at + len(name)) if start is not None else None
+                if start is not None and value is not None:
                     found.append((start, *value))
                 at = folded.find(name, at + 1)
     out: list[str] = []
