@@ -39,17 +39,18 @@ class Facts:
 
     agents: dict[str, AgentFacts] = field(default_factory=dict)
     commands: dict[str, list[CommandFacts]] = field(default_factory=dict)
-    # closest_agent's answers, for the agent names they were worked out against.
+    # closest_agent's answers, and how many agent names they were worked out against (names
+    # are only ever added to `agents`, so the count says when they are stale).
     _closest: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
-    _closest_among: frozenset[str] = field(default_factory=frozenset, repr=False, compare=False)
+    _closest_among: int = field(default=0, repr=False, compare=False)
 
     def closest_agent(self, name: str) -> str | None:
         """The agent name `name` was most likely meant to be (a "did you mean"), or None.
         Worked out once per name: against every agent it is the one quadratic step of a run
         (on a 2,000-file tree, 40% of the time when done for every invocation)."""
-        if self.agents.keys() != self._closest_among:
+        if len(self.agents) != self._closest_among:
             self._closest.clear()
-            self._closest_among = frozenset(self.agents)
+            self._closest_among = len(self.agents)
         if name not in self._closest:
             close = difflib.get_close_matches(name, sorted(self.agents), n=1, cutoff=0.8)
             self._closest[name] = close[0] if close else None
