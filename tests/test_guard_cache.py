@@ -127,6 +127,7 @@ def test_catalogue_entry_is_reused_then_rebuilt_when_damaged(
     damaged = [
         good[:-100],  # cut short
         good[:40] + bytes([good[40] ^ 1]) + good[41:],  # a bit of the header
+        good[:4] + b"\xff\xff\xff\xff" + good[8:],  # a header size of 4 GiB
         b"not a cache at all",
     ]
     for count, data in enumerate(damaged, 2):

@@ -348,7 +348,10 @@ def catalogue(
             return _read(path, start, end)
 
         try:
-            head = os.pread(fd, 12 + int.from_bytes(os.pread(fd, 8, 0)[4:8], "little"), 0)
+            # The header's size as the file says, never more than the file (a damaged size
+            # field must not allocate gigabytes).
+            wanted = 12 + int.from_bytes(os.pread(fd, 8, 0)[4:8], "little")
+            head = os.pread(fd, min(wanted, size), 0)
             return _decode(read, size, key)
         except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError):
             pass  # not what this code writes: build it again
