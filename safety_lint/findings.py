@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache, partial
 
 from . import modality
 from .catalogue import Action, Catalogue, analyse_script, is_local, is_production
@@ -99,7 +100,6 @@ def _command_like(text: str, catalogue: Catalogue) -> bool:
     return first.lower() in catalogue.by_tool or bool(_SCRIPT.search(first))
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
 _WORD = re.compile(r"->|=>|→|[\w./-]+")
 
 
@@ -117,7 +117,7 @@ def deploying_words(
         folded = src.text.casefold()
         if not any(name in folded for name in catalogue.production):
             continue
-        parts = [folded] if src.kind == "description" else _SENTENCE_END.split(folded)
+        parts = [folded] if src.kind == "description" else modality.sentences(folded)
         for part in parts:
             if modality.lead(part, scope) == "prohibited":
                 continue
@@ -133,15 +133,9 @@ def action_findings(
     sources: Sequence[Source], catalogue: Catalogue, ops: ApiOperations, scope: modality.Scope
 ) -> Iterator[Evidence]:
     """Every action of the code sources that may change something, with its modality."""
-    words: list[frozenset[str]] = []
-    base = catalogue
-
-    def file_words() -> frozenset[str]:
-        if not words:
-            words.append(deploying_words(sources, base, scope))
-        return words[0]
-
-    catalogue = replace(base, deploying_words=file_words)
+    # The file's production sentences, worked out once and only if a rule asks for them.
+    words = cache(partial(deploying_words, sources, catalogue, scope))
+    catalogue = replace(catalogue, deploying_words=words)
     for src in sources:
         if src.kind not in CODE:
             continue

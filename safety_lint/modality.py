@@ -67,6 +67,12 @@ def sentence_ends(text: str) -> list[int]:
     return [m.start() + 1 for m in _SENTENCE_END.finditer(text)]
 
 
+def sentences(text: str) -> list[str]:
+    """`text` cut at its sentence ends (sentence_ends)."""
+    cuts = [0, *sentence_ends(text)]
+    return [text[a:b] for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True) if text[a:b]]
+
+
 def at(text: str, pos: int, scope: Scope, ends: Sequence[int] | None = None) -> str:
     """The modality of a match starting at `pos`, from the words before it in its sentence.
 

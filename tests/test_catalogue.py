@@ -591,3 +591,26 @@ def test_an_action_in_a_loop_says_so() -> None:
         "for c in a b; do kubectl --context $c apply -f x; done", default_catalogue()
     )
     assert action.effect == "mutating" and action.in_loop
+
+
+@pytest.mark.parametrize(
+    ("word", "pattern"),
+    [
+        ("deploy", "deploy*"),
+        ("deploy-prod", "deploy*"),
+        ("predeploy", "deploy*"),
+        ("dep", "deploy*"),
+        ("x", "*"),
+        ("release-1", "release-?"),
+        ("release-12", "release-?"),
+        ("db:migrate", "db:[mr]*"),
+        ("a*b", "a[*]*"),
+    ],
+)
+def test_subcommand_globs_match_as_fnmatch(word: str, pattern: str) -> None:
+    import fnmatch
+
+    from safety_lint.catalogue import _fnmatch
+
+    # A `prefix*` glob is a prefix test (no pattern compiled): the same answer as fnmatch.
+    assert _fnmatch(word, pattern) == fnmatch.fnmatchcase(word, pattern)
