@@ -43,6 +43,11 @@ _DASHED = (
     "workspace",
 )
 _BARE = ("environment", "env", "stage", "target", "kubecontext", "aws_profile")
+# The names no other name is inside of (`env` for `environment`): a text holding none of them
+# names no environment this way, and most texts hold none.
+_ROOTS = tuple(
+    sorted({n for n in _DASHED + _BARE if not any(o != n and o in n for o in _BARE + _DASHED)})
+)
 _VALUE_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _VALUE_REST = _VALUE_START | frozenset("_.:/@-")
 # Bytes outside a value's characters as spaces (non-ASCII characters are encoded as `?`).
@@ -96,6 +101,8 @@ def explicit_values(text: str) -> list[str]:
     folded = text.casefold()
     if len(folded) != len(text):  # a character that folds to several (`ß`): none is in a name
         folded = "".join(c.casefold() if len(c.casefold()) == 1 else "\0" for c in text)
+    if not any(root in folded for root in _ROOTS):
+        return []
     found: list[tuple[int, int, int]] = []  # (start of the match, value start, value end)
     for names, dashed in ((_DASHED, True), (_BARE, False)):
         for name in names:
