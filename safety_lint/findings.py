@@ -224,11 +224,12 @@ def call_findings(sources: Iterable[Source], lexicons: Lexicons) -> Iterator[Evi
                 )
 
 
-# A clause opening (a sentence, or a dash: "Automate tasks — create pipelines"), then at most
+# A clause opening (a sentence, a dash: "Automate tasks — create pipelines", what a skill
+# covers: "..., including deleting snapshots"), then at most
 # three words of a list of verbs: "Query and manage RDS instances", "Create, view, and manage
 # tasks", "Build/deploy the app".
 _CLAUSE = re.compile(
-    r"(?:^|[.;:!?]\s+|\s*[\u2013\u2014]\s*|\s-\s+|"
+    r"(?:^|[.;:!?]\s+|\s*[\u2013\u2014]\s*|\s-\s+|,\s+including\s+|"
     r"(?i:\buse\s+(?:this|the)\s+(?:skill|agent|subagent|command)\s+(?:to|for)\s+"
     r"(?:help(?:ing)?\s+(?:users|you|the\s+user)\s+(?:to\s+)?)?))"
     r"['\"]?(?:(?:[A-Za-z]+,?\s+){0,2}(?:and|or|&)\s+|(?:[A-Za-z]+,\s*)+|[A-Za-z]+/)?$"

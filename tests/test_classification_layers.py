@@ -193,6 +193,8 @@ def test_the_description_says_what_the_file_does() -> None:
         # A purpose clause says what the skill itself does.
         "Use this skill to help users restore or delete disk snapshots of the app servers.",
         "Use this agent for restarting the checkout services after a config change.",
+        # What the skill covers, listed after "including".
+        "Use when the user asks about volume backups, including deleting snapshots.",
     ],
 )
 def test_a_description_that_manages_live_objects_is_deployment(description: str) -> None:
@@ -207,6 +209,7 @@ def test_a_description_that_manages_live_objects_is_deployment(description: str)
         "Use when you need to design and scale event-driven systems.",
         "Use this agent to design how services restart after a failover.",
         "Review code and manage the TODO list of the session.",
+        "Use when writing runbooks, including how to restart services.",
         "Create a new Git Flow release branch with release notes.",
         "Use when designing services. <example>user: deploy the api service to production"
         " assistant: I will plan it</example>",

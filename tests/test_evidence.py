@@ -303,6 +303,22 @@ def test_live_change_safeguard_and_remote_shell_are_weak() -> None:
     assert c.cls is None and [e.rule for e in c.evidence] == ["remote-shell"]
 
 
+def test_a_precaution_only_a_live_change_needs_decides() -> None:
+    steps = (
+        "# A\n\n- List the affected mailboxes before any modification\n",
+        "# A\n\nStart small. Implement the changes during agreed maintenance windows.\n",
+    )
+    assert found(steps[0], "live-change-precaution", AGENT) == 3
+    assert decide(steps[1], AGENT).cls == "deployment"
+    # The nouns alone are a topic; writing the procedure down is not doing it.
+    for topic in (
+        "# A\n\n- Maintenance window planning\n",
+        "# A\n\n- Back up the config file before modification\n",
+        "# A\n\nDocument how to implement changes during maintenance windows.\n",
+    ):
+        assert "live-change-precaution" not in evidence(topic, AGENT), topic
+
+
 def test_weak_signals_do_not_add_up() -> None:
     """A decision table, not summed weights: two weak findings are still only weak."""
     text = (
