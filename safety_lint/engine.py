@@ -23,8 +23,9 @@ from .parse import parse_file, parse_text
 from .patterns import PatternTimeout
 from .rulepack import RulePack
 
-if TYPE_CHECKING:  # --fix only: not imported by a run that does not fix
+if TYPE_CHECKING:  # --fix and the cache only: not imported by a run that uses neither
     from .fix import FixOutcome
+    from .resultcache import ResultCache
 
 
 @dataclass
@@ -154,6 +155,9 @@ class Outcome:
     class_facts: FileFacts | None = None  # findings, when the class is inferred
     doc: Document | None = None  # kept when it invokes a known agent: checked again, not re-read
     full: Classification | None = None  # its classification with evidence, with `doc`
+    # Its verdict waits for the final classes of the agents it invokes: it is checked again
+    # after the first pass (`settle`), from `doc`, or parsed again when it came from the cache.
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,11 +179,14 @@ def _invocations_trusted(pack: RulePack) -> bool:
 
 
 def _invocation_patterns(pack: RulePack) -> tuple[str, ...]:
+    """Every form by which a rule finds an agent invoked: the names of an outcome's `invoked`
+    are all the agents its checks look up (what a cached recheck is keyed by)."""
     patterns = [settings(pack).delegation_pattern.pattern]
-    rule = pack.find("agent-exists")
-    if rule is not None:
-        patterns += [str(p) for p in rule.options.get("patterns", [])]
-    return tuple(patterns)
+    for name in ("agent-exists", "agent-flag-target"):
+        rule = pack.find(name)
+        if rule is not None:
+            patterns += [str(p) for p in rule.options.get("patterns", [])]
+    return tuple(dict.fromkeys(patterns))
 
 
 def _slim(cls: Classification) -> Classification:
@@ -220,6 +227,7 @@ def process(target: Target, work: Work, facts: Facts) -> Outcome:
             class_facts,
             doc if keep else None,
             cls if keep else None,
+            keep,
         )
     except Exception as err:
         return Outcome(
@@ -272,13 +280,11 @@ def _map(items: list[Target], work: Work, facts: Facts, jobs: int) -> list[Outco
         return list(pool.map(_process_in_worker, items, chunksize=chunk))
 
 
-def _map_cached(
-    targets: list[Target], work: Work, facts: Facts, jobs: int, cache_dir: Path | None
-) -> list[Outcome]:
-    """`_map` of the first pass, with the verdicts of files unchanged since an earlier run
-    taken from the result cache (`resultcache.py`) when `cache_dir` is given."""
+def _open_store(work: Work, facts: Facts, cache_dir: Path | None) -> ResultCache[Outcome] | None:
+    """The result cache (`resultcache.py`) of this run's pack, code, configuration and
+    repository facts, or None (no cache asked for, or none can be kept)."""
     if cache_dir is None:
-        return _map(targets, work, facts, jobs)
+        return None
     from dataclasses import fields
 
     from .cache import pack_key
@@ -287,8 +293,18 @@ def _map_cached(
 
     rest = {f.name: getattr(work, f.name) for f in fields(work) if f.name != "pack"}
     folders = [bundled_rules_dir(), *work.config.rule_folders]
-    key = run_key(pack_key(folders), rest, facts)
-    store = ResultCache.open(cache_dir, key, Outcome)
+    return ResultCache.open(cache_dir, run_key(pack_key(folders), rest, facts), Outcome)
+
+
+def _map_cached(
+    targets: list[Target],
+    work: Work,
+    facts: Facts,
+    jobs: int,
+    store: ResultCache[Outcome] | None,
+) -> list[Outcome]:
+    """`_map` of the first pass, with the verdicts of files unchanged since an earlier run
+    taken from the result cache when there is one (a pending file's without its document)."""
     if store is None:
         return _map(targets, work, facts, jobs)
     inputs = [_inputs(t, work) for t in targets]
@@ -301,11 +317,40 @@ def _map_cached(
     for t, i, o in zip(targets, inputs, found, strict=True):
         if o is None:
             o = next(fresh)
-            if i is not None and o.doc is None:  # a kept document is checked again: not stored
-                store.put(t.path, i, o)
+            if i is not None:
+                store.put(t.path, i, replace(o, doc=None, full=None) if o.pending else o)
         out.append(o)
-    store.save()
     return out
+
+
+def settle(
+    o: Outcome,
+    target: Target,
+    final: Classification | None,
+    work: Work,
+    facts: Facts,
+    store: ResultCache[Outcome] | None,
+) -> Outcome:
+    """A pending file's verdict with its final class (`final`: changed by delegation) against
+    the agents as they are now: from the cache when its bytes, that class and the facts of
+    the agents it invokes are those of an earlier run, else checked again."""
+    key: object | None = None
+    if store is not None:
+        identity = _inputs(target, work)
+        names = o.invoked | {n for n, _ in (o.class_facts.invoked if o.class_facts else ())}
+        agents = [(n, facts.agents[n]) for n in sorted(names) if n in facts.agents]
+        key = None if identity is None else ["settled", identity, final, agents]
+        found = None if key is None else store.get(target.path, key)
+        if found is not None:
+            return found
+    if o.doc is None:  # its first pass came from the cache
+        o = process(target, work, facts)
+        if o.doc is None:
+            return o
+    done = recheck(o, final or o.full or o.classification, work, facts)
+    if store is not None and key is not None:
+        store.put(target.path, key, done)
+    return done
 
 
 MAX_BUNDLE = 200  # a skill folder with more files than this is not cached
@@ -369,10 +414,11 @@ def lint(
         facts.agents[name] = AgentFacts(target.rel, None, False)
     for name in config.external_agents:  # user-level or plugin agents: they exist, unchecked
         facts.agents.setdefault(name.lower(), AgentFacts(f"(external) {name}", None, False))
+    store = _open_store(work, facts, cache_dir)
     outcomes = dict(
         zip(
             (t.rel for t in selection.targets),
-            _map_cached(list(selection.targets), work, facts, jobs, cache_dir),
+            _map_cached(list(selection.targets), work, facts, jobs, store),
             strict=True,
         )
     )
@@ -388,7 +434,7 @@ def lint(
     }
     extra = sorted({index[n] for n in invoked if index[n].rel not in wanted}, key=lambda t: t.rel)
     outcomes.update(
-        zip((t.rel for t in extra), _map_cached(extra, work, facts, jobs, cache_dir), strict=True)
+        zip((t.rel for t in extra), _map_cached(extra, work, facts, jobs, store), strict=True)
     )
     names: dict[str, str] = {}
     for rel, o in sorted(outcomes.items()):
@@ -413,10 +459,11 @@ def lint(
     kinds = kinds_table(pack)
     for kind in ("agent", "command"):
         for rel, o in sorted(outcomes.items()):
-            if kinds.checked_as(targets[rel].kind) == kind and o.doc is not None:
-                cls = final.get(rel) or o.full or o.classification
-                outcomes[rel] = recheck(o, cls, work, facts)
+            if kinds.checked_as(targets[rel].kind) == kind and o.pending:
+                outcomes[rel] = settle(o, targets[rel], final.get(rel), work, facts, store)
                 learn(outcomes[rel])
+    if store is not None:
+        store.save()
     ordered = [outcomes[k].result for k in sorted(outcomes) if k in wanted]
     classifications = {k: o.classification for k, o in outcomes.items() if k in wanted}
     return Run(selection, ordered, classifications, classes, facts)
