@@ -151,16 +151,22 @@ def test_a_changed_rule_pack_checks_everything_again(
     assert '"TM001"' in after and after == check(root, cache=False)
 
 
-def test_a_changed_agent_class_changes_the_commands_that_delegate_to_it(
-    tmp_path: Path, cache_home: Path
-) -> None:
+def delegating_repo(tmp_path: Path, cls: str) -> tuple[Path, Path]:
+    """A command that invokes an agent of class `cls`: (root, the agent's file)."""
     root = tmp_path / "team"
     (root / ".claude/commands").mkdir(parents=True)
     (root / ".claude/agents").mkdir(parents=True)
     (root / ".safety-lint.yaml").write_text("core-documents: []\n", encoding="utf-8")
     agent = root / ".claude/agents/dataset-deployer.md"
-    agent.write_text(AGENT.format(cls="read-only"), encoding="utf-8")
+    agent.write_text(AGENT.format(cls=cls), encoding="utf-8")
     (root / ".claude/commands/ship.md").write_text(COMMAND, encoding="utf-8")
+    return root, agent
+
+
+def test_a_changed_agent_class_changes_the_commands_that_delegate_to_it(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    root, agent = delegating_repo(tmp_path, "read-only")
 
     def command_class() -> str:
         data = json.loads(check(root))
@@ -293,13 +299,7 @@ def test_a_changed_bundled_file_checks_its_skill_again(tmp_path: Path, cache_hom
 def test_a_changed_agent_checks_again_only_it_and_the_files_that_invoke_it(
     tmp_path: Path, cache_home: Path, processed: list[str]
 ) -> None:
-    root = tmp_path / "team"
-    (root / ".claude/commands").mkdir(parents=True)
-    (root / ".claude/agents").mkdir(parents=True)
-    (root / ".safety-lint.yaml").write_text("core-documents: []\n", encoding="utf-8")
-    agent = root / ".claude/agents/dataset-deployer.md"
-    agent.write_text(AGENT.format(cls="deployment"), encoding="utf-8")
-    (root / ".claude/commands/ship.md").write_text(COMMAND, encoding="utf-8")
+    root, agent = delegating_repo(tmp_path, "deployment")
     (root / ".claude/commands/notes.md").write_text("# Notes\n\nRead the notes.\n", "utf-8")
     check(root)
     processed.clear()
