@@ -12,10 +12,10 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from .model import FileResult, Violation
+from .record import replace
 from .rulepack import RulePack
 
 VERSION = 1

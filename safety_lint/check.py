@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from . import suppress
 from .checks import REGISTRY, Context, Finding
@@ -12,6 +12,7 @@ from .checks.repository import Facts
 from .kinds import table as kinds_table
 from .model import Classification, Document, FileResult, Severity, Status, Target, Violation
 from .parse import NOT_FOUND
+from .record import replace
 from .rulepack import Applies, Rule, RulePack
 from .sections import find_section
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
 from typing import Any
@@ -26,6 +25,7 @@ from .modality import COUNTED as COUNTED_MODALITIES
 from .model import CLASSES, Classification, Document, Evidence, SafetyClass, Section, is_class
 from .patterns import compile_pattern
 from .prefilter import Literals, may_match, required
+from .record import record, replace
 from .rulepack import RulePack
 from .sections import find_section
 from .sources import Runnable, Source, body_sources, commands_only, frontmatter_sources
@@ -33,7 +33,7 @@ from .sources import Runnable, Source, body_sources, commands_only, frontmatter_
 _FRAGMENT = re.compile(r"\{\{([\w-]+)\}\}")
 
 
-@dataclass(frozen=True)
+@record
 class EvidenceKind:
     id: str
     what: str
@@ -63,7 +63,7 @@ def evidence_sources(pack: RulePack) -> list[tuple[str, int]]:
     return [(_expand(e["pattern"], fragments), EVIDENCE_FLAGS) for e in raw["evidence"]]
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """The classification part of the rule pack, compiled once."""
 
@@ -190,7 +190,7 @@ def mutating(tools: Sequence[str], s: Settings) -> list[str]:
     return [t for t in names if t not in s.read_tools and not t.startswith(s.read_tool_prefixes)]
 
 
-@dataclass(frozen=True)
+@record
 class FileFacts:
     """What a file says, whatever the other agents are: its findings and the agents it
     names. Small and worked out once per file; delegation is decided over these."""

@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path, PurePath
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from .record import fields as record_fields
+
 
 class CodecError(Exception):
     """A value that cannot be stored, or stored data that does not fit its type."""
@@ -25,8 +27,9 @@ def encode(obj: Any) -> Any:
     """A JSON value for `obj`: dataclasses as objects, sets sorted, tuples as lists."""
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: encode(getattr(obj, f.name)) for f in _fields(type(obj))}
+    names = _instance_names(obj)
+    if names is not None:
+        return {name: encode(getattr(obj, name)) for name in names}
     if isinstance(obj, (list, tuple)):
         return [encode(x) for x in obj]
     if isinstance(obj, (set, frozenset)):
@@ -107,7 +110,7 @@ def _decoder(tp: Any) -> Decoder:
             return {k: item(v) for k, v in value.items()}
 
         return mapping
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and _names(tp) is not None:
         return _dataclass_decoder(tp)
     if tp in (bool, str, int):
         exact = tp
@@ -143,7 +146,7 @@ def _decoder(tp: Any) -> Decoder:
 
 def _dataclass_decoder(tp: type) -> Decoder:
     hints = get_type_hints(tp)
-    names = [f.name for f in _fields(tp)]
+    names = _names(tp) or ()
     fields: list[tuple[str, Decoder]] = []
 
     def read(value: Any) -> Any:
@@ -164,12 +167,29 @@ def _dataclass_decoder(tp: type) -> Decoder:
     return read
 
 
+def _instance_names(obj: object) -> tuple[str, ...] | None:
+    tp: type = obj.__class__
+    return None if isinstance(obj, type) else _names(tp)
+
+
+def _dataclass_names(obj: object) -> tuple[str, ...]:
+    """Every field of a dataclass instance (init or not), else ()."""
+    if isinstance(obj, type) or not dataclasses.is_dataclass(obj):
+        return ()
+    return tuple(f.name for f in dataclasses.fields(obj))
+
+
 @cache
-def _fields(tp: type) -> tuple[dataclasses.Field[Any], ...]:
+def _names(tp: type) -> tuple[str, ...] | None:
+    """The field names of a record or dataclass type (None for any other type)."""
+    if record_fields(tp):
+        return record_fields(tp)
+    if not dataclasses.is_dataclass(tp):
+        return None
     fields = dataclasses.fields(tp)
     if not all(f.init for f in fields):
         raise CodecError(f"{tp.__name__} has fields set outside __init__")
-    return fields
+    return tuple(f.name for f in fields)
 
 
 def canonical(obj: Any) -> Any:
@@ -178,8 +198,9 @@ def canonical(obj: Any) -> Any:
     anything, falling back to the type's name and repr."""
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out = {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    names = () if isinstance(obj, type) else record_fields(obj) or _dataclass_names(obj)
+    if names:
+        out = {name: canonical(getattr(obj, name)) for name in names}
         return [type(obj).__name__, out]
     if isinstance(obj, (list, tuple)):
         return [canonical(x) for x in obj]

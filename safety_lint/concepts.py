@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from .prefilter import may_match
+from .record import record, replace
 from .units import Unit
 
 _WORD = re.compile(r"[\w'-]+")
@@ -379,7 +380,7 @@ def concept_of(lex: Lexicon, ref: str) -> Concept:
     return lex.concepts[ref[4:] if ref.startswith("not ") else ref]
 
 
-@dataclass(frozen=True)
+@record
 class Judgement:
     """How one unit stands against one requirement."""
 

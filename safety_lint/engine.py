@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from .kinds import table as kinds_table
 from .model import BundledFile, Classification, Document, FileResult, Target, Violation
 from .parse import parse_file, parse_text
 from .patterns import PatternTimeout
+from .record import fields, record, replace
 from .rulepack import RulePack
 
 if TYPE_CHECKING:  # --fix and the cache only: not imported by a run that uses neither
@@ -160,7 +161,7 @@ class Outcome:
     pending: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Work:
     """Everything a worker needs; sent once to each worker process."""
 
@@ -285,13 +286,11 @@ def _open_store(work: Work, facts: Facts, cache_dir: Path | None) -> ResultCache
     repository facts, or None (no cache asked for, or none can be kept)."""
     if cache_dir is None:
         return None
-    from dataclasses import fields
-
     from .cache import pack_key
     from .resultcache import ResultCache, run_key
     from .rulepack import bundled_rules_dir
 
-    rest = {f.name: getattr(work, f.name) for f in fields(work) if f.name != "pack"}
+    rest = {name: getattr(work, name) for name in fields(work) if name != "pack"}
     folders = [bundled_rules_dir(), *work.config.rule_folders]
     return ResultCache.open(cache_dir, run_key(pack_key(folders), rest, facts), Outcome)
 

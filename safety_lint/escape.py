@@ -11,9 +11,9 @@ safe to print, in one escaped form for every output format.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from .model import Classification, FileResult
+from .record import replace
 
 # C0 and C1 controls, DEL, line and paragraph separators, bidirectional controls, and the
 # non-characters XML cannot hold.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cache, partial
 
 from . import modality
@@ -20,7 +19,7 @@ from .catalogue import Action, Catalogue, analyse_script, is_local, is_productio
 from .decide import DECIDES, WEAK
 from .lexicon import Lexicons, match_gates, match_steps
 from .model import Evidence
-from .record import replace
+from .record import record, replace
 from .sources import Source
 from .targets import name_parts
 
@@ -36,7 +35,7 @@ _OWN_WORDS = {
 MAX_INLINE = 300  # an inline span longer than this is prose in backticks, not a command
 
 
-@dataclass(frozen=True)
+@record
 class ApiOperations:
     """Operation names of cloud CLIs that the catalogue does not know (rule pack data)."""
 

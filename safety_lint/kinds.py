@@ -4,14 +4,14 @@ file is found, how it is named, its tools keys and the frontmatter keys Claude C
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .record import record
 from .rulepack import RulePack, default_pack
 
 
-@dataclass(frozen=True)
+@record
 class KindSpec:
     name: str
     checked_as: str  # the kind whose rules apply to it (a skill is checked as a command)
@@ -28,7 +28,7 @@ class KindSpec:
     values: Mapping[str, tuple[str, ...]]
 
 
-@dataclass(frozen=True)
+@record
 class KindTable:
     documentation: str
     kinds: Mapping[str, KindSpec]

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from safety_lint.catalogue import CatalogueError, Effect
+from safety_lint.record import record
 
 # Words a lexicon phrase may skip between its parts (`stelle … bereit`).
 GAP_WORDS = 6
@@ -28,7 +28,7 @@ MAX_CHARS = 20_000
 LOCAL_TARGETS = frozenset({"local", "development", "test"})
 
 
-@dataclass(frozen=True)
+@record
 class StepMatch:
     language: str
     verb: str
@@ -39,7 +39,7 @@ class StepMatch:
     end: int
 
 
-@dataclass(frozen=True)
+@record
 class GateMatch:
     """A sentence that describes a confirmation gate before state changes."""
 
@@ -49,7 +49,7 @@ class GateMatch:
     end: int
 
 
-@dataclass(frozen=True)
+@record
 class _Category:
     """Compiled phrases of one category, indexed by the first letters of their first word:
     a sentence is looked at word by word, and only the phrases that can start at a word are
@@ -61,7 +61,7 @@ class _Category:
     ascii: bool = True  # some phrase starts with ASCII: an ASCII text may hold one
 
 
-@dataclass(frozen=True)
+@record
 class Language:
     code: str
     verbs: _Category
@@ -72,7 +72,7 @@ class Language:
     counts: Mapping[str, int]  # phrases per category, for documentation and reports
 
 
-@dataclass(frozen=True)
+@record
 class Lexicons:
     languages: tuple[Language, ...]
     verbs: tuple[str, ...]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+
+from .record import record
 
 MODALITIES = (
     "instructed",
@@ -31,7 +32,7 @@ _SENTENCE_END = re.compile(r"[.;!?](\s|$)")
 _SENTENCE_SPLIT = re.compile(r"[.!?]\s+")
 
 
-@dataclass(frozen=True)
+@record
 class Scope:
     """The compiled word lists of the modality layer."""
 

@@ -7,6 +7,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal, TypeGuard
 
+from .record import record
+
 Kind = str  # a kind of the rule pack's kinds table: command, skill, agent, document, ...
 Severity = Literal["error", "warning"]
 Status = Literal["pass", "fail", "error"]
@@ -27,7 +29,7 @@ def is_class(value: object) -> TypeGuard[SafetyClass]:
     return value in CLASSES
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """A file to lint: where it is and what kind of file the policy says it is."""
 
@@ -39,7 +41,7 @@ class Target:
     name: str = ""  # the name its path gives (stem, skill folder), before the frontmatter's
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     """One piece of countable or uncountable text from the token stream.
 
@@ -65,7 +67,7 @@ class Block:
         return normalize(self.text)
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     """A heading and every block up to the next heading of the same or a higher level."""
 
@@ -99,7 +101,7 @@ class Diagnostic:
     fatal: bool = True  # the file cannot be linted: status error
 
 
-@dataclass(frozen=True)
+@record
 class BundledFile:
     """A file of a skill's folder that its SKILL.md names (scripts/deploy.sh,
     references/runbook.md): read for classification evidence, never executed."""
@@ -133,7 +135,7 @@ class Document:
         return tuple(split_sections(self.blocks))
 
 
-@dataclass(frozen=True)
+@record
 class Evidence:
     line: int
     signal: str  # deployment | batch | read-only
@@ -157,7 +159,7 @@ class Classification:
     unclassified_reason: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Violation:
     rule: str  # code, e.g. PS101
     requirement: str  # spec id, e.g. three-questions

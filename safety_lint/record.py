@@ -10,6 +10,8 @@ dataclass (PEP 681). A default is shared by every instance, so it must be immuta
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,14 +29,19 @@ else:
 FIELDS = "__record_fields__"
 NAMES = "__record_names__"  # the fields as a set
 DEFAULTS = "__record_defaults__"  # field -> default, for the fields that have one
+REQUIRED = "__record_required__"  # how many fields come first without a default
+VALUES = "__record_values__"  # instance __dict__ -> the field values as a tuple
 
 
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     # Dictionary operations only (no loop in Python): records are built by the thousand.
     cls = type(self)
     names: tuple[str, ...] = getattr(cls, FIELDS)
-    if not kwargs and len(args) == len(names):
-        self.__dict__.update(zip(names, args, strict=True))
+    if not kwargs and getattr(cls, REQUIRED) <= len(args) <= len(names):
+        d = self.__dict__
+        if len(args) < len(names):
+            d.update(getattr(cls, DEFAULTS))  # the fields not given have defaults (trailing)
+        d.update(zip(names, args, strict=False))
         return
     values = dict(getattr(cls, DEFAULTS))
     if args:
@@ -53,8 +60,8 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
 
 
 def _values(self: Any) -> tuple[Any, ...]:
-    d = self.__dict__
-    return tuple(d[name] for name in getattr(type(self), FIELDS))
+    values: tuple[Any, ...] = getattr(type(self), VALUES)(self.__dict__)
+    return values
 
 
 def _eq(self: Any, other: object) -> object:
@@ -81,9 +88,16 @@ def _frozen(self: Any, name: str, *_: Any) -> None:
 def record(cls: type[T]) -> type[T]:
     """The class with the record methods; its annotated names are the fields, in order."""
     names = tuple(cls.__annotations__)  # not inspect: it is the cost avoided
+    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
+    required = next((i for i, n in enumerate(names) if n in defaults), len(names))
+    if len(defaults) != len(names) - required:
+        raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
     setattr(cls, FIELDS, names)
     setattr(cls, NAMES, frozenset(names))
-    setattr(cls, DEFAULTS, {n: cls.__dict__[n] for n in names if n in cls.__dict__})
+    setattr(cls, DEFAULTS, defaults)
+    setattr(cls, REQUIRED, required)
+    one = itemgetter(*names) if names else (lambda _: ())
+    setattr(cls, VALUES, one if len(names) != 1 else (lambda d: (one(d),)))
     for name, method in (
         ("__init__", _init),
         ("__eq__", _eq),
@@ -104,8 +118,12 @@ def fields(obj: object) -> tuple[str, ...]:
 
 
 def replace(obj: T, **changes: Any) -> T:
-    """A copy of the record with some fields changed (as `dataclasses.replace`)."""
+    """A copy of the record with some fields changed; of a dataclass, `dataclasses.replace`."""
     names = fields(obj)
+    if not names:
+        import dataclasses
+
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
     unknown = set(changes) - set(names)
     if unknown:
         raise TypeError(f"{type(obj).__name__} has no field '{sorted(unknown)[0]}'")

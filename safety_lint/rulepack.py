@@ -24,6 +24,7 @@ from .model import (
     is_class,
 )
 from .patterns import compile_error, compile_pattern
+from .record import record
 from .safeyaml import node_line
 from .sectionfix import SectionFix, check_fix, read_fix
 
@@ -59,7 +60,7 @@ class RulePackError(Exception):
     """A rule pack that cannot be used; the message names file and line."""
 
 
-@dataclass(frozen=True)
+@record
 class SectionSpec:
     id: str
     heading: str
@@ -67,7 +68,7 @@ class SectionSpec:
     fix: SectionFix | None = None  # None: a missing section is for the author to write
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """One thing a statement rule looks for: all `patterns` in one place."""
 
@@ -79,7 +80,7 @@ class Part:
     concepts: tuple[str, ...] = ()  # a requirement: these concepts in one sentence or list item
 
 
-@dataclass(frozen=True)
+@record
 class Applies:
     kind: Kind
     classes: tuple[SafetyClass, ...] = ()  # empty: any class
@@ -367,7 +368,7 @@ def _boolean(r: _Reader, node: Any, key: str, default: bool) -> bool:
 
 
 def _replace(rule: Rule, **changes: Any) -> Rule:
-    from dataclasses import replace
+    from .record import replace
 
     return replace(rule, **changes)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import Selector
@@ -16,6 +16,7 @@ from .discover import default_root, kind_of, relative, root_for_files
 from .engine import Run, core_documents
 from .formats.report import Style, plain
 from .model import FileResult, Severity, is_severity
+from .record import record, replace
 from .rulepack import RulePack, RulePackError, default_pack
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -163,7 +164,7 @@ def make_selector(
     return Selector(chosen, ignored, severity, config.require_reason, config.require_safety_class)
 
 
-@dataclass(frozen=True)
+@record
 class CheckRequest:
     """Everything `safety-lint check` is asked to do."""
 

@@ -4,10 +4,10 @@ validated with it (`rulepack.load_pack`), so a team pack with a bad template fai
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .model import CLASSES
+from .record import record
 
 if TYPE_CHECKING:
     from .rulepack import Rule, _Reader
@@ -17,7 +17,7 @@ PLACES = ("first", "after-parameters", "end")
 TEMPLATE_FIELDS = ("name", "questions", "count", "dry_run", "complete", "batch", "activity")
 
 
-@dataclass(frozen=True)
+@record
 class SectionFix:
     """How `check --fix` inserts a missing section: which template, where, and which protocol
     rule's questions fill `{questions}` for each class."""

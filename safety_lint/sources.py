@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 from . import modality
 from .model import Block, Document, Section
+from .record import record
 
 FRONTMATTER_SOURCES = ("argument-hint", "description")
 _INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
@@ -24,7 +24,7 @@ _NUMBERED = re.compile(r"\d+\.\s")
 _EXAMPLES = re.compile(r"<example>.*?(?:</example>|$)", re.S | re.I)
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """A piece of text the layers look for actions in.
 
@@ -40,7 +40,7 @@ class Source:
     typed: bool = True  # a code block whose fence names a shell (not an unlabelled fence)
 
 
-@dataclass(frozen=True)
+@record
 class Runnable:
     """Which code blocks are commands to run, and which are a file the model writes."""
 

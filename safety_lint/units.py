@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from .model import Block
+from .record import record
 from .text import normalize
 
 MAX_UNIT = 600  # characters of one sentence or item that are read: bounds every phrase's cost
@@ -23,7 +23,7 @@ _QUESTION = re.compile(r"(\?|\(y/n\))\s*$", re.IGNORECASE)
 _WORD = re.compile(r"[\w'-]+")
 
 
-@dataclass(frozen=True)
+@record
 class Unit:
     line: int
     text: str  # normalised

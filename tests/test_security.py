@@ -795,6 +795,7 @@ PATTERN_PROBE = r"""
 import dataclasses, re, sys, time
 from collections.abc import Mapping
 from safety_lint.classify import settings
+from safety_lint.record import fields as record_fields
 from safety_lint.rulepack import default_pack
 
 pack = default_pack()
@@ -808,9 +809,9 @@ def walk(x, depth=0):
         found.append(x)
     elif isinstance(x, str):
         return
-    elif dataclasses.is_dataclass(x):
-        for f in dataclasses.fields(x):
-            walk(getattr(x, f.name), depth + 1)
+    elif dataclasses.is_dataclass(x) or record_fields(x):
+        for name in record_fields(x) or [f.name for f in dataclasses.fields(x)]:
+            walk(getattr(x, name), depth + 1)
     elif isinstance(x, Mapping):
         for k, v in x.items():
             if k in ("patterns", "not-steps-in", "pattern") and isinstance(v, (str, list)):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..model import Block, Classification, Document, Section
+from ..record import record
 from ..rulepack import RulePack
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     """One file, parsed once, as the checks see it."""
 
@@ -24,7 +23,7 @@ class Context:
         return title.line if title else self.doc.body_start
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """A rule not met: where, and what to tell the author."""
 

@@ -14,18 +14,19 @@ from functools import lru_cache
 
 from ..model import Document
 from ..patterns import compile_pattern
+from ..record import record
 from ..rulepack import Rule
 from .base import CheckResult, Finding
 
 
-@dataclass(frozen=True)
+@record
 class AgentFacts:
     path: str
     cls: str | None
     checks_flag: bool  # meets flag-true and flag-false
 
 
-@dataclass(frozen=True)
+@record
 class CommandFacts:
     path: str
     kind: str  # command or skill
