@@ -1,7 +1,9 @@
-"""Frozen record classes for the modules the runtime guard imports before every Bash call.
+"""Frozen record classes: the runtime guard's, and the linter's frozen value classes.
 
 `dataclasses` imports `inspect` (and with it `ast`, `dis`, `tokenize`, `enum`...): about 10 ms
-of a hook process that has 12 ms to start, decide and exit. `@record` gives these modules what
+of a hook process that has 12 ms to start, decide and exit; and each frozen dataclass compiles
+six generated methods when its module is imported (about 0.8 ms each class here: 30 ms of a
+one-file `check` for 40 classes). Records compile nothing. `@record` gives these modules what
 they used of `@dataclass(frozen=True)`: an `__init__` taking the fields by position or keyword,
 defaults, `==` and `hash` over the fields (same class only), a dataclass-like `repr`, no
 assignment after construction, `replace()` and `fields()`. mypy reads a record as a frozen

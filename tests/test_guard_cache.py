@@ -227,6 +227,29 @@ def test_record_behaves_as_a_frozen_dataclass() -> None:
         record.replace(p, z=1)
     assert record.build(Point, [4]) == Point(4)
     assert record.trailing_defaults(Point(1, 0)) == 2 and record.trailing_defaults(Point(1, 2)) == 1
+    # Positional with some defaults left out: the defaults fill the rest, none are shared.
+    assert (Point(7).y, Point(7, 3).tags, Point(7, 3).x) == (0, frozenset(), 7)
+    assert record.replace(Point(1), y=2) == Point(1, 2)
+
+
+def test_a_record_field_without_a_default_cannot_follow_one_with_a_default() -> None:
+    with pytest.raises(TypeError, match="follows one with a default"):
+
+        @record.record
+        class Bad:
+            x: int = 0
+            y: int
+
+
+def test_replace_falls_back_to_dataclasses_for_a_dataclass() -> None:
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Plain:
+        a: int
+        b: int = 0
+
+    assert record.replace(Plain(1), b=2) == Plain(1, 2)
 
 
 def test_lazy_pattern_is_compiled_on_first_use_and_behaves_as_compiled() -> None:
