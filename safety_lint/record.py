@@ -35,16 +35,32 @@ REQUIRED = "__record_required__"  # how many fields come first without a default
 VALUES = "__record_values__"  # instance __dict__ -> the field values as a tuple
 
 
-def _init(self: Any, *args: Any, **kwargs: Any) -> None:
-    # Dictionary operations only (no loop in Python): records are built by the thousand.
-    cls = type(self)
-    names: tuple[str, ...] = getattr(cls, FIELDS)
-    if not kwargs and getattr(cls, REQUIRED) <= len(args) <= len(names):
-        d = self.__dict__
-        if len(args) < len(names):
-            d.update(getattr(cls, DEFAULTS))  # the fields not given have defaults (trailing)
-        d.update(zip(names, args, strict=False))
-        return
+_SET = object.__setattr__
+
+
+def _initializer(names: tuple[str, ...], required: int, defaults: tuple[Any, ...]) -> Any:
+    """The `__init__` of a record with these fields; `defaults`: those of the last fields."""
+    count = len(names)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        # Set one by one in field order, as a dataclass does: the instances of a class then
+        # share one table of keys (filling `__dict__` at once gives each its own: 64 bytes
+        # more a record). The common call, every field by position, takes no other step.
+        if kwargs or not required <= len(args) <= count:
+            args = _arguments(type(self), names, args, kwargs)
+        elif len(args) < count:
+            args = (*args, *defaults[len(args) - required :])
+        for name, value in zip(names, args, strict=True):
+            _SET(self, name, value)
+
+    return __init__
+
+
+def _arguments(
+    cls: type, names: tuple[str, ...], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, ...]:
+    """Every field's value in order, from positions, keywords and defaults (TypeError as a
+    dataclass's `__init__` raises it)."""
     values = dict(getattr(cls, DEFAULTS))
     if args:
         if len(args) > len(names):
@@ -58,7 +74,7 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
         missing = [n for n in names if n not in values]
         what = f"unexpected argument '{unknown[0]}'" if unknown else f"no '{missing[0]}'"
         raise TypeError(f"{cls.__name__}(): {what}")
-    self.__dict__.update(values)
+    return tuple(map(values.__getitem__, names))
 
 
 def _values(self: Any) -> tuple[Any, ...]:
@@ -100,8 +116,9 @@ def record(cls: type[T]) -> type[T]:
     setattr(cls, REQUIRED, required)
     one = itemgetter(*names) if names else (lambda _: ())
     setattr(cls, VALUES, one if len(names) != 1 else (lambda d: (one(d),)))
+    tail = tuple(defaults[n] for n in names[required:])
     for name, method in (
-        ("__init__", _init),
+        ("__init__", _initializer(names, required, tail)),
         ("__eq__", _eq),
         ("__hash__", _hash),
         ("__repr__", _repr),
