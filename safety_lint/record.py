@@ -3,7 +3,7 @@
 `dataclasses` imports `inspect` (and with it `ast`, `dis`, `tokenize`, `enum`...): about 10 ms
 of a hook process that has 12 ms to start, decide and exit; and each frozen dataclass compiles
 six generated methods when its module is imported (about 0.8 ms each class here: 30 ms of a
-one-file `check` for 40 classes). Records compile nothing. `@record` gives these modules what
+one-file `check` for its 32 classes). Records compile nothing. `@record` gives these modules what
 they used of `@dataclass(frozen=True)`: an `__init__` taking the fields by position or keyword,
 defaults, `==` and `hash` over the fields (same class only), a dataclass-like `repr`, no
 assignment after construction, `replace()` and `fields()`. mypy reads a record as a frozen
@@ -31,7 +31,6 @@ else:
 FIELDS = "__record_fields__"
 NAMES = "__record_names__"  # the fields as a set
 DEFAULTS = "__record_defaults__"  # field -> default, for the fields that have one
-REQUIRED = "__record_required__"  # how many fields come first without a default
 VALUES = "__record_values__"  # instance __dict__ -> the field values as a tuple
 
 
@@ -113,7 +112,6 @@ def record(cls: type[T]) -> type[T]:
     setattr(cls, FIELDS, names)
     setattr(cls, NAMES, frozenset(names))
     setattr(cls, DEFAULTS, defaults)
-    setattr(cls, REQUIRED, required)
     one = itemgetter(*names) if names else (lambda _: ())
     setattr(cls, VALUES, one if len(names) != 1 else (lambda d: (one(d),)))
     tail = tuple(defaults[n] for n in names[required:])
