@@ -168,8 +168,10 @@ def _dataclass_decoder(tp: type) -> Decoder:
 
 
 def _instance_names(obj: object) -> tuple[str, ...] | None:
+    if isinstance(obj, type):
+        return None
     tp: type = obj.__class__
-    return None if isinstance(obj, type) else _names(tp)
+    return _names(tp)
 
 
 def _dataclass_names(obj: object) -> tuple[str, ...]:
@@ -182,8 +184,9 @@ def _dataclass_names(obj: object) -> tuple[str, ...]:
 @cache
 def _names(tp: type) -> tuple[str, ...] | None:
     """The field names of a record or dataclass type (None for any other type)."""
-    if record_fields(tp):
-        return record_fields(tp)
+    names = record_fields(tp)
+    if names:
+        return names
     if not dataclasses.is_dataclass(tp):
         return None
     fields = dataclasses.fields(tp)

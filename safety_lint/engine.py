@@ -301,12 +301,15 @@ def _map_cached(
     facts: Facts,
     jobs: int,
     store: ResultCache[Outcome] | None,
+    identities: dict[str, object | None],
 ) -> list[Outcome]:
     """`_map` of the first pass, with the verdicts of files unchanged since an earlier run
-    taken from the result cache when there is one (a pending file's without its document)."""
+    taken from the result cache when there is one (a pending file's without its document).
+    `identities` gets each file's cache identity (`_inputs`), which `settle` keys by too."""
     if store is None:
         return _map(targets, work, facts, jobs)
     inputs = [_inputs(t, work) for t in targets]
+    identities.update(zip((t.rel for t in targets), inputs, strict=True))
     found = [
         None if i is None else store.get(t.path, i) for t, i in zip(targets, inputs, strict=True)
     ]
@@ -329,13 +332,14 @@ def settle(
     work: Work,
     facts: Facts,
     store: ResultCache[Outcome] | None,
+    identity: object | None,
 ) -> Outcome:
     """A pending file's verdict with its final class (`final`: changed by delegation) against
     the agents as they are now: from the cache when its bytes, that class and the facts of
-    the agents it invokes are those of an earlier run, else checked again."""
+    the agents it invokes are those of an earlier run, else checked again. `identity`: the
+    file's cache identity from the first pass (None: not cached)."""
     key: object | None = None
     if store is not None:
-        identity = _inputs(target, work)
         names = o.invoked | {n for n, _ in (o.class_facts.invoked if o.class_facts else ())}
         agents = [(n, facts.agents[n]) for n in sorted(names) if n in facts.agents]
         key = None if identity is None else ["settled", identity, final, agents]
@@ -414,10 +418,11 @@ def lint(
     for name in config.external_agents:  # user-level or plugin agents: they exist, unchecked
         facts.agents.setdefault(name.lower(), AgentFacts(f"(external) {name}", None, False))
     store = _open_store(work, facts, cache_dir)
+    identities: dict[str, object | None] = {}
     outcomes = dict(
         zip(
             (t.rel for t in selection.targets),
-            _map_cached(list(selection.targets), work, facts, jobs, store),
+            _map_cached(list(selection.targets), work, facts, jobs, store, identities),
             strict=True,
         )
     )
@@ -433,7 +438,11 @@ def lint(
     }
     extra = sorted({index[n] for n in invoked if index[n].rel not in wanted}, key=lambda t: t.rel)
     outcomes.update(
-        zip((t.rel for t in extra), _map_cached(extra, work, facts, jobs, store), strict=True)
+        zip(
+            (t.rel for t in extra),
+            _map_cached(extra, work, facts, jobs, store, identities),
+            strict=True,
+        )
     )
     names: dict[str, str] = {}
     for rel, o in sorted(outcomes.items()):
@@ -459,7 +468,9 @@ def lint(
     for kind in ("agent", "command"):
         for rel, o in sorted(outcomes.items()):
             if kinds.checked_as(targets[rel].kind) == kind and o.pending:
-                outcomes[rel] = settle(o, targets[rel], final.get(rel), work, facts, store)
+                outcomes[rel] = settle(
+                    o, targets[rel], final.get(rel), work, facts, store, identities.get(rel)
+                )
                 learn(outcomes[rel])
     if store is not None:
         store.save()
