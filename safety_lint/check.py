@@ -164,7 +164,9 @@ def check_document(
     if doc.readable and (doc.directives or "safety-lint" in doc.frontmatter.data):
         violations = _suppress(doc, violations, pack, selector)
     violations = [
-        replace(v, severity=selector.severity_of(rule))
+        v
+        if v.severity == (severity := selector.severity_of(rule))
+        else replace(v, severity=severity)
         for v in violations
         if selector.wants(rule := _builtin(pack, v.requirement))
     ]

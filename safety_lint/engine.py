@@ -68,9 +68,12 @@ def select(
     return selection
 
 
-def _agent_names(doc: Document) -> set[str]:
+NONE: frozenset[str] = frozenset()  # shared: an empty set is 216 bytes, and most files have two
+
+
+def _agent_names(doc: Document) -> frozenset[str]:
     stem = PurePosixPath(doc.target.rel).stem.lower()
-    return {stem, doc.name.lower()}
+    return frozenset((stem, doc.name.lower()))
 
 
 _NAME_LINE = re.compile(r"^name:[ \t]*['\"]?([^'\"\r\n#]+?)['\"]?[ \t]*$", re.M)
@@ -150,10 +153,12 @@ class Outcome:
 
     result: FileResult
     classification: Classification
-    names: set[str]  # an agent's names
+    names: frozenset[str]  # an agent's names
     base_class: str | None  # the class without delegation findings
-    invoked: set[str]  # agent names this file invokes
-    class_facts: FileFacts | None = None  # findings, when the class is inferred
+    invoked: frozenset[str]  # agent names this file invokes
+    # Its findings, when its class is inferred and it invokes agents (the rest can never
+    # change class by delegation, and a run keeps every file's outcome until it ends).
+    class_facts: FileFacts | None = None
     doc: Document | None = None  # kept when it invokes a known agent: checked again, not re-read
     full: Classification | None = None  # its classification with evidence, with `doc`
     # Its verdict waits for the final classes of the agents it invokes: it is checked again
@@ -205,16 +210,17 @@ def process(target: Target, work: Work, facts: Facts) -> Outcome:
         if not doc.readable or kinds_table(work.pack).checked_as(target.kind) == "document":
             cls = Classification(None, None)  # a core document has no class and names no agent
             return Outcome(
-                check_document(doc, cls, work.pack, work.selector, facts), cls, set(), None, set()
+                check_document(doc, cls, work.pack, work.selector, facts), cls, NONE, None, NONE
             )
         fixed = settled(doc, work.pack, work.config.classes)
         class_facts = None if fixed is not None else file_facts(doc, work.pack)
+        if class_facts is not None and not class_facts.invoked:
+            class_facts = None
         cls = classify(doc, work.pack, work.config.classes, None) if fixed is None else fixed
         result = check_document(doc, cls, work.pack, work.selector, facts)
-        names = _agent_names(doc) if target.kind == "agent" else set()
-        invoked = {
-            name for name, _ in invocations(doc, work.invocation_patterns, work.invocations_trusted)
-        }
+        names = _agent_names(doc) if target.kind == "agent" else NONE
+        found = invocations(doc, work.invocation_patterns, work.invocations_trusted)
+        invoked = frozenset(name for name, _ in found) or NONE
         keep = bool(invoked & set(facts.agents)) or bool(
             class_facts and any(n in facts.agents for n, _ in class_facts.invoked)
         )
@@ -232,7 +238,7 @@ def process(target: Target, work: Work, facts: Facts) -> Outcome:
         )
     except Exception as err:
         return Outcome(
-            internal_error(target, work.pack, err), Classification(None, None), set(), None, set()
+            internal_error(target, work.pack, err), Classification(None, None), NONE, None, NONE
         )
 
 
@@ -264,10 +270,24 @@ def _process_in_worker(target: Target) -> Outcome:
 PARALLEL_FROM = 48  # fewer files are done faster in one process than by starting workers
 
 
-def _map(items: list[Target], work: Work, facts: Facts, jobs: int) -> list[Outcome]:
+def _share(o: Outcome, strings: dict[str, str]) -> Outcome:
+    """The outcome with its messages and evidence lines replaced by equal strings met before:
+    a run keeps every file's result until the report, and most messages recur."""
+    r = o.result
+    r.evidence = [strings.setdefault(e, e) for e in r.evidence]
+    r.violations = [
+        v if (m := strings.setdefault(v.message, v.message)) is v.message else replace(v, message=m)
+        for v in r.violations
+    ]
+    return o
+
+
+def _map(
+    items: list[Target], work: Work, facts: Facts, jobs: int, strings: dict[str, str]
+) -> list[Outcome]:
     """`process` over the items, in order, in `jobs` processes when there are enough items."""
     if jobs <= 1 or len(items) < PARALLEL_FROM:
-        return [process(t, work, facts) for t in items]
+        return [_share(process(t, work, facts), strings) for t in items]
     jobs = min(jobs, len(items) // 8)  # a worker is worth starting for a few files at least
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -278,7 +298,7 @@ def _map(items: list[Target], work: Work, facts: Facts, jobs: int) -> list[Outco
     with ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_init_worker, initargs=(work, facts)
     ) as pool:
-        return list(pool.map(_process_in_worker, items, chunksize=chunk))
+        return [_share(o, strings) for o in pool.map(_process_in_worker, items, chunksize=chunk)]
 
 
 def _open_store(work: Work, facts: Facts, cache_dir: Path | None) -> ResultCache[Outcome] | None:
@@ -302,25 +322,28 @@ def _map_cached(
     jobs: int,
     store: ResultCache[Outcome] | None,
     identities: dict[str, object | None],
+    strings: dict[str, str],
 ) -> list[Outcome]:
     """`_map` of the first pass, with the verdicts of files unchanged since an earlier run
     taken from the result cache when there is one (a pending file's without its document).
     `identities` gets each file's cache identity (`_inputs`), which `settle` keys by too."""
     if store is None:
-        return _map(targets, work, facts, jobs)
+        return _map(targets, work, facts, jobs, strings)
     inputs = [_inputs(t, work) for t in targets]
     identities.update(zip((t.rel for t in targets), inputs, strict=True))
     found = [
         None if i is None else store.get(t.path, i) for t, i in zip(targets, inputs, strict=True)
     ]
     todo = [t for t, o in zip(targets, found, strict=True) if o is None]
-    fresh = iter(_map(todo, work, facts, jobs))
+    fresh = iter(_map(todo, work, facts, jobs, strings))
     out = []
     for t, i, o in zip(targets, inputs, found, strict=True):
         if o is None:
             o = next(fresh)
             if i is not None:
                 store.put(t.path, i, replace(o, doc=None, full=None) if o.pending else o)
+        else:
+            o = _share(o, strings)
         out.append(o)
     return out
 
@@ -419,10 +442,11 @@ def lint(
         facts.agents.setdefault(name.lower(), AgentFacts(f"(external) {name}", None, False))
     store = _open_store(work, facts, cache_dir)
     identities: dict[str, object | None] = {}
+    strings: dict[str, str] = {}
     outcomes = dict(
         zip(
             (t.rel for t in selection.targets),
-            _map_cached(list(selection.targets), work, facts, jobs, store, identities),
+            _map_cached(list(selection.targets), work, facts, jobs, store, identities, strings),
             strict=True,
         )
     )
@@ -440,7 +464,7 @@ def lint(
     outcomes.update(
         zip(
             (t.rel for t in extra),
-            _map_cached(extra, work, facts, jobs, store, identities),
+            _map_cached(extra, work, facts, jobs, store, identities, strings),
             strict=True,
         )
     )

@@ -56,15 +56,23 @@ def printable_line(line: str) -> str:
 
 
 def result(r: FileResult, controls: bool) -> FileResult:
-    """The result with every string that came from the repository escaped."""
+    """The result with every string that came from the repository escaped; the result itself
+    when nothing needs it (almost always: a copy of every result would double the memory a
+    large run keeps until its report is written)."""
     f = printable if controls else name
-    return replace(
-        r,
-        path=f(r.path),
-        name=f(r.name),
-        evidence=[f(e) for e in r.evidence],
-        violations=[replace(v, message=f(v.message)) for v in r.violations],
-    )
+    path, title = f(r.path), f(r.name)
+    evidence = [f(e) for e in r.evidence]
+    violations = [
+        v if (m := f(v.message)) is v.message else replace(v, message=m) for v in r.violations
+    ]
+    same = path is r.path and title is r.name
+    if same and all(map(_is, evidence, r.evidence)) and all(map(_is, violations, r.violations)):
+        return r
+    return replace(r, path=path, name=title, evidence=evidence, violations=violations)
+
+
+def _is(a: object, b: object) -> bool:
+    return a is b
 
 
 def classification(c: Classification, controls: bool) -> Classification:

@@ -241,9 +241,15 @@ def _views(
     GitHub (paths from the current folder as well)."""
     from . import escape
 
-    names = [escape.result(r, controls=False) for r in results]
     printable = [escape.result(r, controls=True) for r in results]
-    return names, printable, _from_here(printable, root, cwd)
+    return _names(results), printable, _from_here(printable, root, cwd)
+
+
+def _names(results: list[FileResult]) -> list[FileResult]:
+    """The results with names that are not UTF-8 escaped (`\\xff`), as JSON and SARIF show them."""
+    from . import escape
+
+    return [escape.result(r, controls=False) for r in results]
 
 
 def _fail_on(request: CheckRequest, config: Config) -> Severity:
@@ -352,7 +358,7 @@ def run_check(request: CheckRequest, note: Callable[[str], None] | None = None) 
             return outcome
         assert fixed is not None  # --fix returns the run checked again
         run = fixed
-    results, _, _ = _views(run.results, root, cwd)
+    results = _names(run.results)
     outcome.results = results
     if request.write_baseline is not None:
         from .baseline import dump

@@ -587,6 +587,28 @@ def test_8_frontmatter_key_and_file_name_cannot_forge_output(repo: Path) -> None
     ET.fromstring(junit.stdout.encode("utf-8"))  # valid XML whatever the names hold
 
 
+def test_8_only_results_holding_controls_are_copied_for_output() -> None:
+    """Escaping for output copies a result only when one of its strings needs it, so a large
+    run does not hold every result twice (or four times) until the report is written."""
+    from safety_lint import escape
+    from safety_lint.model import FileResult, Violation
+
+    def result(message: str) -> FileResult:
+        v = Violation("PS001", "r", "error", 3, 1, message)
+        return FileResult(
+            "a.md", "command", "a", "read-only", "inferred", ["2: x"], "fail", [], [v]
+        )
+
+    clean = result("missing section")
+    assert escape.result(clean, controls=True) is clean
+    assert escape.result(clean, controls=False) is clean
+    hostile = result("name `x\x1b[2J`")
+    shown = escape.result(hostile, controls=True)
+    assert shown is not hostile and shown.violations[0].message == "name `x\\x1b[2J`"
+    assert hostile.violations[0].message == "name `x\x1b[2J`"  # the original is left alone
+    assert escape.result(hostile, controls=False) is hostile  # JSON escapes controls itself
+
+
 # --- 9. crashes on odd names and encodings -----------------------------------------------------
 
 
