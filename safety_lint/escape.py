@@ -11,6 +11,7 @@ safe to print, in one escaped form for every output format.
 from __future__ import annotations
 
 import re
+from operator import is_
 
 from .model import Classification, FileResult
 from .record import replace
@@ -66,13 +67,9 @@ def result(r: FileResult, controls: bool) -> FileResult:
         v if (m := f(v.message)) is v.message else replace(v, message=m) for v in r.violations
     ]
     same = path is r.path and title is r.name
-    if same and all(map(_is, evidence, r.evidence)) and all(map(_is, violations, r.violations)):
+    if same and all(map(is_, evidence, r.evidence)) and all(map(is_, violations, r.violations)):
         return r
     return replace(r, path=path, name=title, evidence=evidence, violations=violations)
-
-
-def _is(a: object, b: object) -> bool:
-    return a is b
 
 
 def classification(c: Classification, controls: bool) -> Classification:
